@@ -1,0 +1,1 @@
+"""xorbench benchmarks, command line and speed reports."""

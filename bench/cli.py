@@ -1,0 +1,102 @@
+"""The xorbench command line."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import impls
+
+
+def _fmt_rate(r: float) -> str:
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if r >= div:
+            return f"{r / div:.3g}{unit}"
+    return f"{r:.3g}"
+
+
+def cmd_list(args) -> int:
+    status = impls.available()
+    width = max(map(len, status))
+    for name, reason in status.items():
+        mark = "ok " if reason is None else "N/A"
+        print(f"{name:<{width}}  {mark}", end="")
+        if reason is None:
+            be = impls.get_backend(name)
+            print(f"  [{be.equivalence}] {be.description}")
+            for k, v in be.info().items():
+                print(f"{'':<{width}}       {k}: {v}")
+        else:
+            print(f"  {reason}")
+    missing = [n for n in impls.CORE if status[n] is not None]
+    if missing:
+        print(f"\ncore backends unavailable: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_train(args) -> int:
+    try:
+        be = impls.get_backend(args.backend)
+    except impls.BackendUnavailable as e:
+        print(f"xorbench: backend {args.backend!r} is unavailable: {e}", file=sys.stderr)
+        return 2
+    X, Y = impls.xor_dataset()
+    params = impls.init_params(2, args.hidden, 1, seed=args.seed, bias=not args.no_bias, scheme=args.scheme)
+    t0 = time.perf_counter()
+    be.train(params, X, Y, epochs=1, lr=args.lr, loss=args.loss)  # warm-up: JIT compile or cache load
+    warm = time.perf_counter() - t0
+    times = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        res = be.train(params, X, Y, epochs=args.epochs, lr=args.lr, loss=args.loss)
+        times.append(time.perf_counter() - t0)
+    pred = be.predict(res.params, X)
+    print(f"backend {be.name}: 2-{args.hidden}-1, {args.loss}, lr={args.lr:g}, {args.epochs} epochs, "
+          f"{args.scheme} init seed {args.seed}{', no bias' if args.no_bias else ''}")
+    print("  x1  x2  target  prediction")
+    for x, y, p in zip(X, Y, pred):
+        print(f"  {x[0]:.0f}   {x[1]:.0f}   {y[0]:.0f}       {p[0]:.6f}")
+    print(f"final loss: {res.loss:.6e}")
+    med = statistics.median(times)
+    print(f"epochs/s: {_fmt_rate(args.epochs / med)}  (median of {args.repeat} calls; "
+          f"first call, excluded: {warm * 1e3:.1f} ms including any JIT compile)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="xorbench", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("list", help="every backend with its status, versions and build flags")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("train", help="train XOR with one backend; print predictions, loss and epochs/s")
+    s.add_argument("--backend", default="c", choices=impls.names())
+    s.add_argument("--epochs", type=int, default=10_000)
+    s.add_argument("--lr", type=float, default=1.0)
+    s.add_argument("--hidden", type=int, default=4)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--loss", default="mse", choices=impls.LOSSES)
+    s.add_argument("--scheme", default="uniform", choices=impls.SCHEMES)
+    s.add_argument("--no-bias", action="store_true")
+    s.add_argument("--repeat", type=int, default=5)
+    s.set_defaults(func=cmd_train)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as e:
+        print(f"xorbench: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("xorbench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

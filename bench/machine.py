@@ -1,0 +1,59 @@
+"""Facts about the machine and build that a reader needs to judge a number."""
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import subprocess
+import sys
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def git_commit() -> str | None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        out = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, timeout=5).stdout.strip()
+    return out.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def versions() -> dict:
+    import numpy
+    v = {"python": platform.python_version(), "numpy": numpy.__version__}
+    for mod in ("numba", "llvmlite", "cffi"):
+        try:
+            v[mod] = __import__(mod).__version__
+        except ImportError:
+            v[mod] = None
+    return v
+
+
+def facts() -> dict:
+    """Machine, versions, thread settings and commit, as one JSON-able dict."""
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "versions": versions(),
+        "threads": {k: os.environ.get(k) for k in
+                    ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")},
+        "gc_enabled": gc.isenabled(),
+        "python_executable": sys.executable,
+        "commit": git_commit(),
+    }

@@ -1,0 +1,195 @@
+/*
+ * xor_net.c: the xorbench XOR network (n_in -> n_hidden -> n_out, sigmoid on both layers, mse or sse
+ * loss, full-batch gradient descent) in plain C. It mirrors the pure-Python reference
+ * impls/python_impl.py operation for operation: every sum starts at 0.0 and adds in index order,
+ * products go left to right, and the same libm exp is called, so the results are the reference's bits.
+ *
+ * Build: cffi compiles it when the package is installed (pip install -e .; see impls/_ffi_build.py) with
+ *     -O3 -ffp-contract=off
+ * -ffp-contract=off keeps a*b+c from becoming an FMA, which would change the bits. Never -ffast-math or
+ * -Ofast: linking with them switches denormals off for the whole process, NumPy included.
+ * Standalone syntax check: cc -std=c99 -O3 -ffp-contract=off -Wall -c csrc/xor_net.c
+ *
+ * Memory layout, all row-major float64:
+ *   X  (n_samples, n_in)    Y  (n_samples, n_out)    out (n_samples, n_out)
+ *   w1 (n_in, n_hidden)     b1 (n_hidden) or NULL
+ *   w2 (n_hidden, n_out)    b2 (n_out)    or NULL
+ */
+#include "xor_net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *xor_net_compiler(void) {
+#ifdef __VERSION__
+    return __VERSION__;
+#else
+    return "unknown";
+#endif
+}
+
+static double sigmoid(double z) {
+    if (z >= 0.0) {
+        return 1.0 / (1.0 + exp(-z));
+    }
+    double e = exp(z);
+    return e / (1.0 + e);
+}
+
+/* hidden (n_hidden), out (n_out) <- one sample x (n_in) */
+static void forward_sample(double *hidden, double *out, const double *x,
+                           const double *w1, const double *b1, const double *w2, const double *b2,
+                           int64_t n_in, int64_t n_hidden, int64_t n_out) {
+    for (int64_t j = 0; j < n_hidden; j++) {
+        double z = 0.0;
+        for (int64_t i = 0; i < n_in; i++) {
+            z += x[i] * w1[i * n_hidden + j];
+        }
+        if (b1) {
+            z += b1[j];
+        }
+        hidden[j] = sigmoid(z);
+    }
+    for (int64_t k = 0; k < n_out; k++) {
+        double z = 0.0;
+        for (int64_t j = 0; j < n_hidden; j++) {
+            z += hidden[j] * w2[j * n_out + k];
+        }
+        if (b2) {
+            z += b2[k];
+        }
+        out[k] = sigmoid(z);
+    }
+}
+
+/* dw1 (n_in, n_hidden), db1 (n_hidden), dw2 (n_hidden, n_out) += one sample's gradients,
+ * from its input x (n_in), activations hidden (n_hidden) and output deltas d_out (n_out) */
+static void backward_sample(double *dw1, double *db1, double *dw2,
+                            const double *x, const double *hidden, const double *d_out, const double *w2,
+                            int64_t n_in, int64_t n_hidden, int64_t n_out) {
+    for (int64_t j = 0; j < n_hidden; j++) {
+        double d_hidden = 0.0;
+        for (int64_t k = 0; k < n_out; k++) {
+            dw2[j * n_out + k] += hidden[j] * d_out[k];
+            d_hidden += d_out[k] * w2[j * n_out + k];
+        }
+        double d_z1 = d_hidden * hidden[j] * (1.0 - hidden[j]);
+        for (int64_t i = 0; i < n_in; i++) {
+            dw1[i * n_hidden + j] += x[i] * d_z1;
+        }
+        db1[j] += d_z1;
+    }
+}
+
+/* a * b into *out, or 0 if either is < 1 or the product overflows */
+static int checked_mul(int64_t *out, int64_t a, int64_t b) {
+    if (a < 1 || b < 1 || a > INT64_MAX / b) {
+        return 0;
+    }
+    *out = a * b;
+    return 1;
+}
+
+/* every size >= 1, every length equal to the product of its sizes, biases both present or both absent */
+static int check_sizes(int64_t w1_len, const double *b1, int64_t b1_len, int64_t w2_len,
+                       const double *b2, int64_t b2_len, int64_t X_len, int64_t Y_len,
+                       int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out) {
+    int64_t n;
+    if (!checked_mul(&n, n_in, n_hidden) || n != w1_len) return XOR_ERR_SIZE;
+    if (!checked_mul(&n, n_hidden, n_out) || n != w2_len) return XOR_ERR_SIZE;
+    if (!checked_mul(&n, n_samples, n_in) || n != X_len) return XOR_ERR_SIZE;
+    if (!checked_mul(&n, n_samples, n_out) || n != Y_len) return XOR_ERR_SIZE;
+    if ((b1 == NULL) != (b2 == NULL)) return XOR_ERR_ARG;
+    if (b1 && (b1_len != n_hidden || b2_len != n_out)) return XOR_ERR_SIZE;
+    /* every work buffer below is at most this many doubles; keep its byte count far from overflow */
+    if (n_in > (INT64_MAX / 64) / n_hidden || n_hidden > (INT64_MAX / 64) / n_out) return XOR_ERR_SIZE;
+    return XOR_OK;
+}
+
+static double loss_of(const double *X, const double *Y, const double *w1, const double *b1,
+                      const double *w2, const double *b2, double *hidden, double *out,
+                      int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out, int loss_kind) {
+    double total = 0.0;
+    for (int64_t n = 0; n < n_samples; n++) {
+        forward_sample(hidden, out, X + n * n_in, w1, b1, w2, b2, n_in, n_hidden, n_out);
+        for (int64_t k = 0; k < n_out; k++) {
+            double diff = out[k] - Y[n * n_out + k];
+            total += diff * diff;
+        }
+    }
+    return loss_kind == XOR_LOSS_MSE ? total / (double)(n_samples * n_out) : total;
+}
+
+int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
+                  double *w2, int64_t w2_len, double *b2, int64_t b2_len,
+                  double *losses, int64_t losses_len, double *final_loss,
+                  const double *X, int64_t X_len, const double *Y, int64_t Y_len,
+                  int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
+                  int64_t epochs, double lr, int loss_kind, int64_t record_every) {
+    if (!w1 || !w2 || !X || !Y || !final_loss) return XOR_ERR_ARG;
+    if (epochs < 0 || record_every < 0 || !isfinite(lr) || !(lr > 0.0)) return XOR_ERR_ARG;
+    if (loss_kind != XOR_LOSS_MSE && loss_kind != XOR_LOSS_SSE) return XOR_ERR_ARG;
+    int rc = check_sizes(w1_len, b1, b1_len, w2_len, b2, b2_len, X_len, Y_len, n_samples, n_in, n_hidden, n_out);
+    if (rc != XOR_OK) return rc;
+    int64_t n_recorded = record_every > 0 ? epochs / record_every + (epochs % record_every != 0) : 0;
+    if (losses_len != n_recorded || (n_recorded > 0 && !losses)) return XOR_ERR_SIZE;
+
+    /* work buffer: hidden (n_hidden), out (n_out), d_out (n_out), dw1 (n_in, n_hidden), db1 (n_hidden),
+     * dw2 (n_hidden, n_out), db2 (n_out) */
+    int64_t n_grad = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
+    double *work = malloc((size_t)(n_hidden + 2 * n_out + n_grad) * sizeof(double));
+    if (!work) return XOR_ERR_NOMEM;
+    double *hidden = work, *out = hidden + n_hidden, *d_out = out + n_out;
+    double *dw1 = d_out + n_out, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
+
+    int64_t count = n_samples * n_out;
+    double scale = loss_kind == XOR_LOSS_MSE ? 2.0 / (double)count : 2.0;
+    for (int64_t e = 0; e < epochs; e++) {
+        int record = record_every > 0 && e % record_every == 0;
+        memset(dw1, 0, (size_t)n_grad * sizeof(double)); /* all-zero bits are +0.0 */
+        double sq = 0.0;
+        for (int64_t n = 0; n < n_samples; n++) {
+            const double *x = X + n * n_in, *y = Y + n * n_out;
+            forward_sample(hidden, out, x, w1, b1, w2, b2, n_in, n_hidden, n_out);
+            for (int64_t k = 0; k < n_out; k++) {
+                double diff = out[k] - y[k];
+                if (record) {
+                    sq += diff * diff;
+                }
+                d_out[k] = scale * diff * out[k] * (1.0 - out[k]);
+                db2[k] += d_out[k];
+            }
+            backward_sample(dw1, db1, dw2, x, hidden, d_out, w2, n_in, n_hidden, n_out);
+        }
+        for (int64_t i = 0; i < n_in * n_hidden; i++) w1[i] -= lr * dw1[i];
+        for (int64_t i = 0; i < n_hidden * n_out; i++) w2[i] -= lr * dw2[i];
+        if (b1) {
+            for (int64_t j = 0; j < n_hidden; j++) b1[j] -= lr * db1[j];
+            for (int64_t k = 0; k < n_out; k++) b2[k] -= lr * db2[k];
+        }
+        if (record) {
+            losses[e / record_every] = loss_kind == XOR_LOSS_MSE ? sq / (double)count : sq;
+        }
+    }
+    *final_loss = loss_of(X, Y, w1, b1, w2, b2, hidden, out, n_samples, n_in, n_hidden, n_out, loss_kind);
+    free(work);
+    return XOR_OK;
+}
+
+int xor_net_forward(double *out, int64_t out_len,
+                    const double *w1, int64_t w1_len, const double *b1, int64_t b1_len,
+                    const double *w2, int64_t w2_len, const double *b2, int64_t b2_len,
+                    const double *X, int64_t X_len,
+                    int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out) {
+    if (!out || !w1 || !w2 || !X) return XOR_ERR_ARG;
+    int rc = check_sizes(w1_len, b1, b1_len, w2_len, b2, b2_len, X_len, out_len, n_samples, n_in, n_hidden, n_out);
+    if (rc != XOR_OK) return rc;
+    double *hidden = malloc((size_t)n_hidden * sizeof(double));
+    if (!hidden) return XOR_ERR_NOMEM;
+    for (int64_t n = 0; n < n_samples; n++) {
+        forward_sample(hidden, out + n * n_out, X + n * n_in, w1, b1, w2, b2, n_in, n_hidden, n_out);
+    }
+    free(hidden);
+    return XOR_OK;
+}

@@ -1,0 +1,144 @@
+"""Numba: the reference's loops, line for line, with the whole training loop in one @njit function.
+
+Forced differences from the reference, marked where they happen:
+  * biases travel as zero-length arrays plus a has_bias flag, so one compiled signature serves both cases;
+  * work buffers are allocated once per call instead of once per epoch.
+No fastmath: LLVM then neither reassociates nor contracts to FMA, and math.exp calls libm's exp,
+so the results are the reference's bits.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit
+
+from .core import Backend
+
+
+@njit(cache=True)
+def sigmoid(z):
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(cache=True)
+def forward(hidden, out, x, w1, b1, w2, b2, has_bias):
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    for j in range(n_hidden):
+        z = 0.0
+        for i in range(n_in):
+            z += x[i] * w1[i, j]
+        if has_bias:
+            z += b1[j]
+        hidden[j] = sigmoid(z)
+    for k in range(n_out):
+        z = 0.0
+        for j in range(n_hidden):
+            z += hidden[j] * w2[j, k]
+        if has_bias:
+            z += b2[k]
+        out[k] = sigmoid(z)
+
+
+@njit(cache=True)
+def loss_of(X, Y, w1, b1, w2, b2, has_bias, mse):
+    hidden = np.empty(w1.shape[1])
+    out = np.empty(w2.shape[1])
+    total = 0.0
+    for n in range(X.shape[0]):
+        forward(hidden, out, X[n], w1, b1, w2, b2, has_bias)
+        for k in range(out.shape[0]):
+            diff = out[k] - Y[n, k]
+            total += diff * diff
+    return total / Y.size if mse else total
+
+
+@njit(cache=True)
+def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias):
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    count = Y.size
+    scale = 2.0 / count if mse else 2.0
+    # forced difference: buffers allocated once per call, zeroed every epoch
+    hidden = np.empty(n_hidden)
+    out = np.empty(n_out)
+    d_out = np.empty(n_out)
+    dw1 = np.empty((n_in, n_hidden))
+    db1 = np.empty(n_hidden)
+    dw2 = np.empty((n_hidden, n_out))
+    db2 = np.empty(n_out)
+    for e in range(epochs):
+        record = record_every > 0 and e % record_every == 0
+        dw1[:] = 0.0
+        db1[:] = 0.0
+        dw2[:] = 0.0
+        db2[:] = 0.0
+        sq = 0.0
+        for n in range(X.shape[0]):
+            x = X[n]
+            forward(hidden, out, x, w1, b1, w2, b2, has_bias)
+            for k in range(n_out):
+                diff = out[k] - Y[n, k]
+                if record:
+                    sq += diff * diff
+                d_out[k] = scale * diff * out[k] * (1.0 - out[k])
+                db2[k] += d_out[k]
+            for j in range(n_hidden):
+                d_hidden = 0.0
+                for k in range(n_out):
+                    dw2[j, k] += hidden[j] * d_out[k]
+                    d_hidden += d_out[k] * w2[j, k]
+                d_z1 = d_hidden * hidden[j] * (1.0 - hidden[j])
+                for i in range(n_in):
+                    dw1[i, j] += x[i] * d_z1
+                db1[j] += d_z1
+        for i in range(n_in):
+            for j in range(n_hidden):
+                w1[i, j] -= lr * dw1[i, j]
+        for j in range(n_hidden):
+            for k in range(n_out):
+                w2[j, k] -= lr * dw2[j, k]
+        if has_bias:
+            for j in range(n_hidden):
+                b1[j] -= lr * db1[j]
+            for k in range(n_out):
+                b2[k] -= lr * db2[k]
+        if record:
+            losses[e // record_every] = sq / count if mse else sq
+    return loss_of(X, Y, w1, b1, w2, b2, has_bias, mse)
+
+
+@njit(cache=True)
+def predict(out, X, w1, b1, w2, b2, has_bias):
+    hidden = np.empty(w1.shape[1])
+    for n in range(X.shape[0]):
+        forward(hidden, out[n], X[n], w1, b1, w2, b2, has_bias)
+
+
+_NO_BIAS = np.zeros(0)
+
+
+class NumbaBackend(Backend):
+    name = "numba"
+    equivalence = "bitwise"
+    description = "the reference's loops, whole training loop in one @njit(cache=True) function"
+
+    def _train(self, job, losses):
+        has_bias = job.b1 is not None
+        b1 = job.b1 if has_bias else _NO_BIAS
+        b2 = job.b2 if has_bias else _NO_BIAS
+        return train(job.w1, b1, job.w2, b2, losses, job.X, job.Y,
+                     job.epochs, job.lr, job.loss == "mse", job.record_every, has_bias)
+
+    def _predict(self, out, w1, b1, w2, b2, X):
+        has_bias = b1 is not None
+        predict(out, X, w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS, has_bias)
+
+    def info(self):
+        import llvmlite
+        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": False}
