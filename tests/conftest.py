@@ -1,0 +1,58 @@
+"""Shared fixtures: every test taking `backend` runs once per registered backend, new ones included."""
+import numpy as np
+import pytest
+
+import impls
+from impls.tolerances import rel_err
+
+
+def _promises_bitwise(name):
+    try:
+        return impls.get_backend(name).equivalence == "bitwise"
+    except impls.BackendUnavailable:
+        return name in impls.CORE  # keep it, so the fixture fails loudly
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "bitwise: run only for backends that promise bit-identity")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        names = impls.names()
+        if metafunc.definition.get_closest_marker("bitwise"):
+            names = [n for n in names if _promises_bitwise(n)]
+        metafunc.parametrize("backend", names, indirect=True)
+
+
+@pytest.fixture
+def backend(request):
+    name = request.param
+    try:
+        return impls.get_backend(name)
+    except impls.BackendUnavailable as e:
+        if name in impls.CORE:
+            pytest.fail(f"core backend {name!r} is unavailable: {e}")
+        pytest.skip(f"optional backend {name!r} unavailable: {e}")
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return impls.get_backend(impls.REFERENCE)
+
+
+def assert_results_close(result, ref, rtol, what=""):
+    """Params, final loss and loss history of two TrainResults agree within rtol (0 means bit for bit)."""
+    got, want = result.params.arrays(), ref.params.arrays()
+    assert got.keys() == want.keys()
+    for name in want:
+        err = rel_err(got[name], want[name])
+        assert err <= rtol, f"{what}{name}: relative error {err:.3g} > {rtol:g}"
+    err = rel_err(result.loss, ref.loss)
+    assert err <= rtol, f"{what}loss: relative error {err:.3g} > {rtol:g}"
+    assert result.losses.shape == ref.losses.shape
+    err = rel_err(result.losses, ref.losses)
+    assert err <= rtol, f"{what}losses: relative error {err:.3g} > {rtol:g}"
+    if rtol == 0:  # bit for bit, signed zeros included
+        for name in want:
+            assert np.array_equal(got[name].view(np.int64), want[name].view(np.int64)), f"{what}{name} bits differ"

@@ -1,0 +1,71 @@
+"""The C kernel checks every buffer length against the sizes and refuses, rather than reading out of bounds."""
+import numpy as np
+import pytest
+
+import impls
+
+impls.get_backend("c")  # fails the module loudly if the extension is missing
+from impls._xor_c import ffi, lib  # noqa: E402
+
+
+def call_train(w1=None, b1=None, w2=None, b2=None, losses=None, X=None, Y=None, sizes=(4, 2, 4, 1),
+               epochs=3, lr=1.0, loss=0, record_every=0, lens=None):
+    p = impls.init_params(seed=0)
+    X0, Y0 = impls.xor_dataset()
+    bufs = dict(w1=np.array(p.w1) if w1 is None else w1, b1=np.array(p.b1) if b1 is None else b1,
+                w2=np.array(p.w2) if w2 is None else w2, b2=np.array(p.b2) if b2 is None else b2,
+                losses=losses, X=X0 if X is None else X, Y=Y0 if Y is None else Y)
+    lens = lens or {}
+    args = []
+    for name in ("w1", "b1", "w2", "b2", "losses"):
+        a = bufs[name]
+        if isinstance(a, str) and a == "NULL":
+            args += [ffi.NULL, lens.get(name, 0)]
+        elif a is None:
+            args += [ffi.NULL, 0]
+        else:
+            args += [ffi.from_buffer("double[]", a), lens.get(name, a.size)]
+    final = ffi.new("double *")
+    args.append(final)
+    for name in ("X", "Y"):
+        args += [ffi.from_buffer("double[]", bufs[name]), lens.get(name, bufs[name].size)]
+    return lib.xor_net_train(*args, *sizes, epochs, lr, loss, record_every), final[0]
+
+
+def test_valid_call_succeeds():
+    rc, final = call_train()
+    assert rc == lib.XOR_OK and np.isfinite(final)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(sizes=(5, 2, 4, 1)),                      # more samples than X holds
+    dict(sizes=(4, 2, 8, 1)),                      # wider hidden layer than w1 holds
+    dict(sizes=(4, 2, 4, 2)),                      # more outputs than w2/Y hold
+    dict(sizes=(0, 2, 4, 1)),
+    dict(sizes=(4, -2, 4, 1)),
+    dict(sizes=(2**62, 2**62, 4, 1)),              # product overflows int64
+    dict(lens={"w1": 7}),
+    dict(lens={"b1": 3}),
+    dict(lens={"X": 9}),
+    dict(record_every=1, losses=np.empty(2)),      # 3 epochs need 3 entries
+    dict(record_every=1, losses="NULL", lens={"losses": 3}),
+])
+def test_size_mismatch_is_refused(kw):
+    rc, _ = call_train(**kw)
+    assert rc == lib.XOR_ERR_SIZE
+
+
+@pytest.mark.parametrize("kw", [
+    dict(epochs=-1), dict(record_every=-1), dict(lr=0.0), dict(lr=float("nan")), dict(loss=7),
+    dict(b1="NULL"),                               # one bias without the other
+])
+def test_bad_argument_is_refused(kw):
+    rc, _ = call_train(**kw)
+    assert rc == lib.XOR_ERR_ARG
+
+
+def test_refusal_leaves_buffers_untouched():
+    w1 = np.array(impls.init_params(seed=0).w1)
+    saved = w1.copy()
+    rc, _ = call_train(w1=w1, lens={"X": 3})
+    assert rc == lib.XOR_ERR_SIZE and np.array_equal(w1, saved)

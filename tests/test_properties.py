@@ -1,0 +1,38 @@
+"""Property-based: random sizes, batch sizes, parameters and settings, every backend against the reference."""
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import impls
+from impls.tolerances import ONE_STEP_RTOL
+
+from .conftest import assert_results_close
+
+# a few steps keep the per-step tolerance meaningful; long runs are covered in test_equivalence
+STEPS = 3
+
+
+@st.composite
+def problems(draw):
+    n_in, n_hidden, n_out = (draw(st.integers(1, 5)), draw(st.integers(1, 9)), draw(st.integers(1, 3)))
+    n = draw(st.integers(1, 17))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    X = rng.normal(scale=draw(st.sampled_from([0.1, 1.0, 5.0])), size=(n, n_in))
+    Y = rng.random((n, n_out))
+    params = impls.init_params(n_in, n_hidden, n_out, seed=seed, bias=draw(st.booleans()),
+                               scheme=draw(st.sampled_from(impls.SCHEMES)))
+    kw = dict(epochs=draw(st.integers(0, STEPS)), lr=draw(st.sampled_from([0.01, 0.5, 1.0, 3.0])),
+              loss=draw(st.sampled_from(impls.LOSSES)), record_every=draw(st.integers(0, 2)))
+    return params, X, Y, kw
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=problems())
+def test_random_problems_match_reference(backend, reference, problem):
+    params, X, Y, kw = problem
+    got = backend.train(params, X, Y, **kw)
+    want = reference.train(params, X, Y, **kw)
+    assert_results_close(got, want, ONE_STEP_RTOL[backend.equivalence] * max(1, kw["epochs"]))
+    pred = backend.predict(got.params, X)
+    assert pred.shape == Y.shape and np.all((pred >= 0) & (pred <= 1))
