@@ -65,6 +65,48 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from impls import equivalence
+
+    backends = _backend_list(args.backends)
+    report = equivalence.check(backends, epochs=args.epochs,
+                               progress=lambda b, c: print(f"  checking {b} on {c}...", end="\r", file=sys.stderr))
+    print(" " * 60, end="\r", file=sys.stderr)
+    print(equivalence.format_table(report))
+    if args.json:
+        _write_json(args.json, report.to_json())
+        print(f"wrote {args.json}")
+    return 0 if report.ok else 1
+
+
+def _backend_list(text):
+    if not text:
+        return None
+    chosen = [b.strip() for b in text.split(",") if b.strip()]
+    unknown = [b for b in chosen if b not in impls.names()]
+    if unknown:
+        raise ValueError(f"--backends: unknown backend(s) {', '.join(unknown)}; known: {', '.join(impls.names())}")
+    return chosen
+
+
+def _write_json(path, data):
+    """Write JSON atomically: a temporary file in the same folder, then a rename."""
+    import json
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xorbench", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -83,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-bias", action="store_true")
     s.add_argument("--repeat", type=int, default=5)
     s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("check", help="every backend against the python reference, in ULPs, with verdicts")
+    s.add_argument("--backends", help="comma-separated backends (default: all registered)")
+    s.add_argument("--epochs", type=int, default=10_000, help="epochs for the long cases (default 10000)")
+    s.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    s.set_defaults(func=cmd_check)
     return p
 
 

@@ -235,6 +235,7 @@ class Backend:
     name = "?"
     equivalence = "bitwise"
     description = ""
+    difference = ""  # for non-bitwise backends: why the bits differ from the reference
 
     def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
         """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""
