@@ -107,6 +107,47 @@ def _write_json(path, data):
         raise
 
 
+def cmd_run(args) -> int:
+    from bench.run import run
+
+    return run("full" if args.full else "quick", _backend_list(args.backends), args.out, args.label)
+
+
+def cmd_report(args) -> int:
+    from bench import report, results
+
+    try:
+        runs = [results.load(p) for p in args.results]
+    except results.ResultsError as e:
+        print(f"xorbench report: {e}", file=sys.stderr)
+        return 2
+    written = report.write(runs, args.out)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from bench import compare, results
+
+    try:
+        threshold = float(args.threshold.rstrip("%")) / (100 if args.threshold.endswith("%") else 1)
+    except ValueError:
+        print(f"xorbench compare: --threshold must look like 5% or 0.05, got {args.threshold!r}", file=sys.stderr)
+        return 2
+    if not 0 <= threshold < 10:
+        print(f"xorbench compare: --threshold must be between 0% and 1000%, got {args.threshold!r}", file=sys.stderr)
+        return 2
+    try:
+        base, new = results.load(args.base), results.load(args.new)
+    except results.ResultsError as e:
+        print(f"xorbench compare: {e}", file=sys.stderr)
+        return 2
+    text, failed = compare.format_compare(base, new, threshold)
+    print(text)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xorbench", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -131,6 +172,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--epochs", type=int, default=10_000, help="epochs for the long cases (default 10000)")
     s.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("run", help="check, then time every backend with pytest-benchmark; write results and report")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="the default: about a minute")
+    mode.add_argument("--full", action="store_true", help="every sweep: N = 4..65536, hidden = 2..256 at N=4 and 1024")
+    s.add_argument("--backends", help="comma-separated backends (default: all registered)")
+    s.add_argument("--out", default="bench-out", help="folder for results/ and the report (default bench-out)")
+    s.add_argument("--label", help="a name for this machine in reports (default: CPU model and cores)")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("report", help="report.md, report.html and plots from result files")
+    s.add_argument("results", nargs="+", metavar="RESULTS.json")
+    s.add_argument("--out", default="bench-out", help="folder for the report (default bench-out)")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("compare", help="per-benchmark ratios and a significance test; exit 1 on a regression")
+    s.add_argument("base", metavar="BASE.json")
+    s.add_argument("new", metavar="NEW.json")
+    s.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
+    s.set_defaults(func=cmd_compare)
     return p
 
 

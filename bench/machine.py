@@ -57,3 +57,19 @@ def facts() -> dict:
         "python_executable": sys.executable,
         "commit": git_commit(),
     }
+
+
+def backend_facts(names) -> dict:
+    """Each backend's status, equivalence class and build facts (C flags, versions)."""
+    import impls
+
+    out = {}
+    for name in names:
+        try:
+            be = impls.get_backend(name)
+        except impls.BackendUnavailable as e:
+            out[name] = {"available": False, "reason": str(e)}
+            continue
+        out[name] = {"available": True, "equivalence": be.equivalence, "description": be.description,
+                     **{k: v for k, v in be.info().items()}}
+    return out

@@ -236,6 +236,7 @@ class Backend:
     equivalence = "bitwise"
     description = ""
     difference = ""  # for non-bitwise backends: why the bits differ from the reference
+    compile_cache = False  # True for JIT backends with an on-disk cache: start-up is measured cold and warm
 
     def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
         """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""

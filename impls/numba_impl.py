@@ -127,6 +127,7 @@ class NumbaBackend(Backend):
     name = "numba"
     equivalence = "bitwise"
     description = "the reference's loops, whole training loop in one @njit(cache=True) function"
+    compile_cache = True
 
     def _train(self, job, losses):
         has_bias = job.b1 is not None

@@ -1,0 +1,47 @@
+"""pytest-benchmark set-up: one thread for BLAS, machine and build facts in the JSON, one run per backend."""
+import os
+
+from bench.profiles import THREAD_VARS
+
+for _var in THREAD_VARS:  # before NumPy is imported anywhere in this process
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
+
+import impls  # noqa: E402
+from bench import machine, profiles  # noqa: E402
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", profiles.selected_backends(impls.names()), indirect=True)
+
+
+@pytest.fixture
+def backend(request):
+    name = request.param
+    try:
+        return impls.get_backend(name)
+    except impls.BackendUnavailable as e:
+        if name in impls.CORE:
+            pytest.fail(f"core backend {name!r} is unavailable: {e}")
+        pytest.skip(f"optional backend {name!r} unavailable: {e}")
+
+
+@pytest.fixture(scope="session")
+def profile():
+    return profiles.current()
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    facts = machine.facts()
+    facts["gc_disabled_while_timing"] = bool(config.getoption("benchmark_disable_gc", False))
+    facts["profile"] = profiles.current()
+    facts["backends"] = machine.backend_facts(profiles.selected_backends(impls.names()))
+    machine_info["xorbench"] = facts
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    from bench.results import RUN_SCHEMA
+
+    output_json["xorbench"] = {"schema": RUN_SCHEMA, "profile": profiles.current()["name"]}

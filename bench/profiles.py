@@ -1,0 +1,41 @@
+"""What each benchmark profile measures: `quick` (the default, about a minute) and `full` (every sweep)."""
+import os
+
+PROFILES = {
+    "quick": dict(
+        batch=[4, 64, 1024, 16384],
+        hidden=[2, 8, 32, 128],
+        hidden_batches=[4],
+        target_s=0.002,  # one timed call lasts at least this long: K epochs are chosen to make it so
+        rounds=7,
+        overhead_rounds=30,
+        startup_rounds=2,
+    ),
+    "full": dict(
+        batch=[4 ** i for i in range(1, 9)],  # 4 .. 65536
+        hidden=[2 ** i for i in range(1, 9)],  # 2 .. 256
+        hidden_batches=[4, 1024],
+        target_s=0.005,
+        rounds=20,
+        overhead_rounds=100,
+        startup_rounds=5,
+    ),
+}
+
+#: learning rates: canonical XOR at lr 1; sweeps at lr 0.1, where even 256 hidden units descend stably
+XOR_LR = 1.0
+SWEEP_LR = 0.1
+#: the thread pools pinned to one thread for every benchmark (none of them is about threads)
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def current() -> dict:
+    name = os.environ.get("XORBENCH_PROFILE", "quick")
+    if name not in PROFILES:
+        raise ValueError(f"XORBENCH_PROFILE must be one of {', '.join(PROFILES)}, got {name!r}")
+    return {"name": name, **PROFILES[name]}
+
+
+def selected_backends(all_names):
+    chosen = os.environ.get("XORBENCH_BACKENDS")
+    return [n for n in all_names if not chosen or n in chosen.split(",")]

@@ -1,0 +1,315 @@
+"""Speed reports from one or more result files: report.md, a self-contained report.html, and PNG plots."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+
+from bench.results import NOISE_CV, Run
+
+REFERENCE = "python"
+
+
+def rate(x: float) -> str:
+    """A rate with an SI suffix: 3.95M, 57.6k."""
+    if not math.isfinite(x):
+        return "-"
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= div:
+            return f"{x / div:.3g}{unit}"
+    return f"{x:.3g}"
+
+
+def ratio(x: float) -> str:
+    return "-" if not math.isfinite(x) else (f"{x:.3g}×" if x < 100 else f"{x:,.0f}×")
+
+
+class Table:
+    def __init__(self, title, header, rows, notes=()):
+        self.title, self.header, self.rows, self.notes = title, header, rows, list(notes)
+
+    def md(self) -> str:
+        out = [f"### {self.title}", "", "| " + " | ".join(self.header) + " |",
+               "|" + "|".join("---" for _ in self.header) + "|"]
+        out += ["| " + " | ".join(str(c) for c in r) + " |" for r in self.rows]
+        out += [""] + [f"{n}  " for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def html(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in self.rows)
+        notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in self.notes)
+        return f"<h3>{html.escape(self.title)}</h3><table><tr>{head}</tr>{body}</table>{notes}"
+
+
+def _flag(p) -> str:
+    n = p.noise()
+    return f"⚠ noisy: {n}" if n else ""
+
+
+def xor_table(run: Run) -> Table:
+    pts = {p.backend: p for p in run.by_kind("xor")}
+    fastest = max((p.epochs_per_s for p in pts.values()), default=math.nan)
+    ref = pts.get(REFERENCE)
+    rows = []
+    for b in run.backends:
+        if b not in pts:
+            continue
+        p = pts[b]
+        lo, hi = p.epochs_per_s_iqr
+        vs_ref = p.epochs_per_s / ref.epochs_per_s if ref else math.nan
+        rows.append([b, rate(p.epochs_per_s), f"{rate(lo)}–{rate(hi)}", ratio(vs_ref),
+                     ratio(p.epochs_per_s / fastest), f"{p.K:,}", p.rounds, _flag(p)])
+    return Table("Canonical XOR (2-4-1, N=4, lr 1): epochs/s",
+                 ["backend", "epochs/s", "IQR", f"× vs {REFERENCE}", "× vs fastest", "K epochs/call", "rounds", "noise"],
+                 rows, ["epochs/s = K / median call time; IQR from the first and third quartile of call times."])
+
+
+def overhead_table(run: Run) -> Table:
+    rows = [[p.backend, f"{p.median * 1e6:.2f}", f"{p.q1 * 1e6:.2f}–{p.q3 * 1e6:.2f}", p.rounds, _flag(p)]
+            for b in run.backends for p in run.by_kind("overhead") if p.backend == b]
+    return Table("Per-call overhead (epochs=1, validation included): µs per call",
+                 ["backend", "µs/call", "IQR", "rounds", "noise"], rows)
+
+
+def sweep_series(run: Run, kind: str, fixed: int | None = None):
+    """{backend: [(x, point)]} sorted by x: N for the batch sweep, hidden (at N=fixed) for the hidden sweep."""
+    series = {}
+    for p in run.by_kind(kind):
+        if kind == "hidden" and p.N != fixed:
+            continue
+        x = p.N if kind == "batch" else p.hidden
+        series.setdefault(p.backend, []).append((x, p))
+    order = [b for b in run.backends if b in series]
+    return {b: sorted(series[b], key=lambda t: t[0]) for b in order}
+
+
+def crossovers(series, xname: str) -> list[str]:
+    """Sentences for every pair of backends whose order in samples/s flips between two sweep points."""
+    out = []
+    names = list(series)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ra = {x: p.samples_per_s for x, p in series[a]}
+            rb = {x: p.samples_per_s for x, p in series[b]}
+            xs = sorted(set(ra) & set(rb))
+            for x0, x1 in zip(xs, xs[1:]):
+                d0, d1 = math.log(ra[x0] / rb[x0]), math.log(ra[x1] / rb[x1])
+                if d0 == 0 or d0 * d1 >= 0:
+                    continue
+                winner, loser = (a, b) if d1 > 0 else (b, a)
+                # where the log speed ratio crosses zero, interpolated on a log axis
+                t = d0 / (d0 - d1)
+                at = math.exp(math.log(x0) + t * (math.log(x1) - math.log(x0)))
+                out.append(f"{winner} overtakes {loser} between {xname}={x0} and {xname}={x1} "
+                           f"(≈ {xname}={at:.0f} by log interpolation).")
+    return out
+
+
+def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
+    series = sweep_series(run, kind, fixed)
+    if not series:
+        return None
+    xname = "N" if kind == "batch" else "hidden"
+    xs = sorted({x for s in series.values() for x, _ in s})
+    rows = []
+    for x in xs:
+        row = [x]
+        for b, s in series.items():
+            p = dict(s).get(x)
+            row.append("-" if p is None else rate(p.samples_per_s) + (" ⚠" if p.noise() else ""))
+        ref = dict(series.get(REFERENCE, [])).get(x)
+        best = max((dict(s)[x] for s in series.values() if x in dict(s)), key=lambda p: p.samples_per_s)
+        row.append(f"{best.backend} ({ratio(best.samples_per_s / ref.samples_per_s) if ref else '-'} vs {REFERENCE})")
+        rows.append(row)
+    title = ("Batch sweep (hidden 4, lr 0.1): samples/s" if kind == "batch"
+             else f"Hidden-width sweep (N={fixed}, lr 0.1): samples/s")
+    notes = crossovers(series, xname) or [f"No crossovers: the order of backends is the same at every {xname}."]
+    return Table(title, [xname, *series, "fastest"], rows, notes + ["⚠ marks a noisy point."])
+
+
+def startup_table(run: Run) -> Table | None:
+    rows = []
+    for p in run.by_kind("startup"):
+        cold, warm = p.extra.get("cold", []), p.extra.get("warm", [])
+        med = lambda xs, k: f"{1e3 * sorted(x[k] for x in xs)[len(xs) // 2]:.1f}" if xs else "-"  # noqa: E731
+        rows.append([p.backend, med(cold, "import_s"), med(cold, "first_call_s"), med(warm, "first_call_s"),
+                     med(cold, "second_call_s"), len(cold)])
+    if not rows:
+        return None
+    return Table("Start-up, in fresh processes (ms, medians); never part of epochs/s",
+                 ["backend", "import", "first call, cold", "first call, warm cache", "second call", "rounds"], rows,
+                 ["first call = one 1-epoch train call right after import: Numba's JIT compile when cold, "
+                  "its on-disk cache load when warm."])
+
+
+def check_table(run: Run) -> Table | None:
+    check = run.xorbench.get("check")
+    if not check:
+        return None
+    rows = []
+    by_backend = {}
+    for r in check["results"]:
+        by_backend.setdefault(r["backend"], []).append(r)
+    for b, rs in by_backend.items():
+        ulp = max(max(float(r["max_ulp_params"]), float(r["max_ulp_losses"])) for r in rs)
+        rel = max(float(r["max_rel"]) for r in rs)
+        rows.append([b, check["verdicts"][b], f"{ulp:.3g}" if ulp else "0", f"{rel:.2g}" if rel else "0",
+                     check["notes"].get(b, "")])
+    return Table(f"Equivalence against {check['reference']} ({len(check['cases'])} cases, `xorbench check`)",
+                 ["backend", "worst verdict", "max ULP", "max rel", "why not identical"], rows)
+
+
+def machine_table(run: Run) -> Table:
+    m = run.machine
+    v = m.get("versions", {})
+    rows = [["CPU", f"{m.get('cpu')} ({m.get('cores')} cores, {m.get('machine')})"],
+            ["system", m.get("system", "?")],
+            ["versions", ", ".join(f"{k} {val}" for k, val in v.items() if val)],
+            ["BLAS/OpenMP threads", ", ".join(f"{k}={val}" for k, val in m.get("threads", {}).items())],
+            ["GC while timing", "disabled" if m.get("gc_disabled_while_timing") else "enabled"],
+            ["profile", m.get("profile", {}).get("name", "?")],
+            ["commit", str(m.get("commit"))],
+            ["date", run.datetime]]
+    for name, f in m.get("backends", {}).items():
+        if f.get("available") and "cflags" in f:
+            rows.append([f"{name} build", f"{f.get('cc')} {f.get('compiler')}: {' '.join(f['cflags'])} "
+                                          f"(plus Python's: {f.get('python_cflags')})"])
+    return Table("Machine and build", ["", ""], rows)
+
+
+def unavailable_table(run: Run) -> Table | None:
+    u = run.unavailable
+    if not u:
+        return None
+    return Table("Not timed", ["backend", "reason"], [[b, r] for b, r in u.items()])
+
+
+def tables(run: Run) -> list[Table]:
+    ts = [xor_table(run), overhead_table(run), sweep_table(run, "batch")]
+    for n in sorted({p.N for p in run.by_kind("hidden")}):
+        ts.append(sweep_table(run, "hidden", n))
+    ts += [startup_table(run), check_table(run), unavailable_table(run), machine_table(run)]
+    return [t for t in ts if t is not None]
+
+
+# ---------------------------------------------------------------- plots
+
+
+def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
+    """Write the PNG plots; returns [(file name, caption)]."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+    xor = {p.backend: p for p in run.by_kind("xor")}
+    if xor:
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        names = [b for b in run.backends if b in xor]
+        vals = [xor[b].epochs_per_s for b in names]
+        lo = [v - xor[b].epochs_per_s_iqr[0] for b, v in zip(names, vals)]
+        hi = [xor[b].epochs_per_s_iqr[1] - v for b, v in zip(names, vals)]
+        bars = ax.barh(names, vals, xerr=[lo, hi], color="#4c72b0")
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+        ax.set_xlabel("epochs/s (log scale; bars: median, whiskers: IQR)")
+        ax.set_title(f"Canonical XOR 2-4-1, N=4 — {run.label}", fontsize=9)
+        ref = xor.get(REFERENCE)
+        for bar, b, v in zip(bars, names, vals):
+            txt = rate(v) + (f"  ({ratio(v / ref.epochs_per_s)} {REFERENCE})" if ref else "")
+            ax.text(v * 1.1, bar.get_y() + bar.get_height() / 2, txt, va="center", fontsize=8)
+        ax.set_xlim(right=max(vals) * 30)
+        fig.tight_layout()
+        name = f"{stem}xor.png"
+        fig.savefig(os.path.join(folder, name), dpi=110)
+        plt.close(fig)
+        made.append((name, "Canonical XOR: epochs/s per backend"))
+    sweeps = [("batch", None, "batch size N (hidden 4)")]
+    sweeps += [("hidden", n, f"hidden width (N={n})") for n in sorted({p.N for p in run.by_kind("hidden")})]
+    for kind, fixed, xlabel in sweeps:
+        series = sweep_series(run, kind, fixed)
+        if not series:
+            continue
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+        for b, s in series.items():
+            ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], marker="o", label=b)
+            noisy = [(x, p.samples_per_s) for x, p in s if p.noise()]
+            if noisy:
+                ax.scatter(*zip(*noisy), s=120, facecolors="none", edgecolors="red")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("samples/s (epochs/s × N)")
+        ax.set_title(f"samples/s against {xlabel} — {run.label}", fontsize=9)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        name = f"{stem}{kind}{'' if fixed is None else f'-N{fixed}'}.png"
+        fig.savefig(os.path.join(folder, name), dpi=110)
+        plt.close(fig)
+        made.append((name, f"samples/s against {xlabel}; red circles mark noisy points"))
+    return made
+
+
+# ---------------------------------------------------------------- documents
+
+HOW_TO_READ = (
+    "How to read this: higher epochs/s is faster. '× vs python' divides by the pure-Python reference measured "
+    "in the same run; '× vs fastest' divides by the fastest backend. Ratios, not absolute numbers, are what "
+    "carry from one machine to another. Crossovers say where one backend's samples/s overtakes another's. "
+    f"⚠ noisy flags a point whose call times have a coefficient of variation above {NOISE_CV:.0%}, or fewer "
+    "than 5 rounds: re-run it on a quieter machine before trusting it. JIT compile time is never in epochs/s; "
+    "it is in the start-up table."
+)
+
+
+def write(runs: list[Run], folder: str) -> list[str]:
+    """Write report.md, report.html and the PNGs for every run into folder; returns the paths written."""
+    os.makedirs(folder, exist_ok=True)
+    md = ["# xorbench speed report", "", HOW_TO_READ, ""]
+    body = [f"<h1>xorbench speed report</h1><p>{html.escape(HOW_TO_READ)}</p>"]
+    written = []
+    for i, run in enumerate(runs):
+        stem = "" if len(runs) == 1 else f"run{i + 1}-"
+        md += [f"## {run.label} — {run.datetime}", "", f"Source: `{os.path.basename(run.path)}`", ""]
+        body.append(f"<h2>{html.escape(run.label)} — {html.escape(run.datetime)}</h2>"
+                    f"<p>Source: <code>{html.escape(os.path.basename(run.path))}</code></p>")
+        for t in tables(run):
+            md.append(t.md())
+            body.append(t.html())
+        for name, caption in plots(run, folder, stem):
+            written.append(os.path.join(folder, name))
+            md += [f"![{caption}]({name})", ""]
+            with open(os.path.join(folder, name), "rb") as f:
+                data = base64.b64encode(f.read()).decode()
+            body.append(f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}'>"
+                        f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:72em;margin:2em auto;padding:0 1em;color:#222}"
+             "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;"
+             "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}"
+             "img{max-width:100%}")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>xorbench speed report</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
+    for name, text in (("report.md", "\n".join(md)), ("report.html", page)):
+        path = os.path.join(folder, name)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def summary(run: Run) -> str:
+    """The terminal summary: backend, epochs/s, × vs python, × vs fastest."""
+    t = xor_table(run)
+    lines = [f"{'backend':<10} {'epochs/s':>10} {'× vs python':>12} {'× vs fastest':>13}  noise"]
+    for r in t.rows:
+        lines.append(f"{r[0]:<10} {r[1]:>10} {r[3]:>12} {r[4]:>13}  {r[7]}")
+    for b, reason in run.unavailable.items():
+        lines.append(f"{b:<10} not timed: {reason}")
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""xorbench run: equivalence check, then the pytest-benchmark suite in a subprocess, then the report."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import impls
+from bench import report, results
+from bench.profiles import THREAD_VARS
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+CHECK_EPOCHS = {"quick": 2_000, "full": 10_000}
+
+
+def _atomic_json(path: str, data) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, default=str)
+    os.replace(tmp, path)
+
+
+def run(profile: str, backends: list[str] | None, out: str, label: str | None = None) -> int:
+    from impls import equivalence
+
+    names = backends or impls.names()
+    results_dir = os.path.join(out, "results")
+    os.makedirs(results_dir, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    final = os.path.join(results_dir, f"{stamp}-{profile}.json")
+    partial = os.path.join(results_dir, f".partial-{stamp}.json")
+
+    print(f"xorbench run --{profile}: checking equivalence first ({CHECK_EPOCHS[profile]} epochs)...", flush=True)
+    check = equivalence.check(names, epochs=CHECK_EPOCHS[profile])
+    verdicts = check.worst()
+    excluded = {b: f"equivalence check: {verdicts[b]}" + (f" ({check.notes[b]})" if check.notes.get(b) else "")
+                for b in verdicts if verdicts[b] in (equivalence.FAIL, equivalence.UNAVAILABLE)}
+    for b, why in excluded.items():
+        print(f"  not timing {b}: {why}")
+    timed = [b for b in names if b not in excluded]
+    print("  " + ", ".join(f"{b}: {v}" for b, v in verdicts.items()), flush=True)
+    if not timed:
+        print("xorbench run: no backend passed the check; nothing to time", file=sys.stderr)
+        return 1
+
+    env = {**os.environ, "XORBENCH_PROFILE": profile, "XORBENCH_BACKENDS": ",".join(timed)}
+    for var in THREAD_VARS:
+        env[var] = "1"
+    cmd = [sys.executable, "-m", "pytest", BENCH_DIR, "-v", "-p", "no:cacheprovider", "--benchmark-only",
+           f"--benchmark-json={partial}", "--benchmark-save-data", "--benchmark-disable-gc",
+           "--benchmark-columns=median,iqr,rounds", "-W", "ignore::pytest_benchmark.logger.PytestBenchmarkWarning"]
+    print(f"timing {', '.join(timed)} (live progress below; raw JSON goes to {final})", flush=True)
+    interrupted = False
+    tail: list[str] = []
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    try:
+        for line in proc.stdout:
+            tail = (tail + [line])[-200:]
+            m = re.match(r"\S+::(\S+) (PASSED|FAILED|ERROR|SKIPPED)\s*\[\s*(\d+)%\]", line)
+            if m:
+                print(f"  [{m.group(3):>3}%] {m.group(1):<42} {m.group(2).lower()}", flush=True)
+        rc = proc.wait()
+    except KeyboardInterrupt:
+        interrupted = True
+        proc.wait()
+        rc = 130
+    if not os.path.exists(partial):
+        if interrupted:
+            print("xorbench run: interrupted before any benchmark finished; earlier results are untouched",
+                  file=sys.stderr)
+            return 130
+        sys.stdout.write("".join(tail))
+        print("xorbench run: the benchmark suite wrote no results", file=sys.stderr)
+        return 1
+    with open(partial) as f:
+        data = json.load(f)
+    os.unlink(partial)
+    data.setdefault("xorbench", {"schema": results.RUN_SCHEMA, "profile": profile})
+    data["xorbench"].update(check=check.to_json(), excluded=excluded, interrupted=interrupted,
+                            **({"label": label} if label else {}))
+    _atomic_json(final, data)
+    if interrupted:
+        print(f"\nxorbench run: interrupted; the {len(data['benchmarks'])} benchmarks completed so far are in {final}")
+    elif rc != 0:
+        sys.stdout.write("".join(tail))
+        print(f"xorbench run: the benchmark suite failed (exit {rc}); partial results in {final}", file=sys.stderr)
+    run_ = results.load(final)
+    written = report.write([run_], out)
+    print(f"\nresults: {final}\nreport:  {os.path.join(out, 'report.md')} and report.html "
+          f"({len(written) - 2} plots)\n")
+    print(report.summary(run_))
+    return 0 if rc == 0 and not interrupted else (130 if interrupted else 1)

@@ -1,0 +1,130 @@
+"""The xorbench suite: epochs/s of every backend on XOR, per-call overhead, batch and hidden sweeps, start-up.
+
+Each timed call is backend.train(..., epochs=K); K is chosen per backend and point so one call lasts at
+least the profile's target time, and is recorded in extra_info. Every point first checks the backend
+against the reference at its named tolerance and fails instead of timing a wrong backend.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+import impls
+from bench import profiles
+from bench.profiles import SWEEP_LR, XOR_LR
+from impls.tolerances import LONG_RUN_RTOL, rel_err
+
+REFERENCE_BUDGET = 20_000  # reference work (samples x hidden x epochs) spent on each correctness check
+_reference_cache = {}
+
+
+def _problem(n, hidden):
+    X, Y = impls.xor_dataset() if n == 4 else impls.noisy_xor(n, seed=0)
+    return impls.init_params(2, hidden, 1, seed=0), X, Y
+
+
+def calibrate(backend, params, X, Y, lr, target_s):
+    """Smallest power-of-two K whose call lasts at least target_s (after a warm-up call)."""
+    backend.train(params, X, Y, epochs=1, lr=lr)  # warm-up: JIT compile or cache load, never timed
+    k = 1
+    while True:
+        t0 = time.perf_counter()
+        backend.train(params, X, Y, epochs=k, lr=lr)
+        dt = time.perf_counter() - t0
+        if dt >= target_s or k >= 2**30:
+            return k
+        k *= 2 if dt * 4 >= target_s else 2 ** max(1, int(target_s / max(dt, 1e-7)).bit_length() - 1)
+
+
+def check_against_reference(backend, params, X, Y, lr, k):
+    """Fail loudly if the backend disagrees with the reference beyond its tolerance."""
+    n, hidden = X.shape[0], params.sizes[1]
+    epochs = max(1, min(k, REFERENCE_BUDGET // (n * hidden)))
+    key = (n, hidden, epochs, lr)
+    if key not in _reference_cache:
+        _reference_cache[key] = impls.get_backend(impls.REFERENCE).train(params, X, Y, epochs=epochs, lr=lr)
+    want = _reference_cache[key]
+    got = backend.train(params, X, Y, epochs=epochs, lr=lr)
+    tol = LONG_RUN_RTOL[backend.equivalence]
+    for name, ref in want.params.arrays().items():
+        err = rel_err(got.params.arrays()[name], ref)
+        if not err <= tol:
+            pytest.fail(f"{backend.name} disagrees with the reference on {name} after {epochs} epochs "
+                        f"(N={n}, hidden={hidden}): relative error {err:.3g} > {tol:g}; not timing it")
+
+
+def time_training(benchmark, backend, profile, kind, n, hidden, lr):
+    params, X, Y = _problem(n, hidden)
+    k = calibrate(backend, params, X, Y, lr, profile["target_s"])
+    check_against_reference(backend, params, X, Y, lr, k)
+    benchmark.group = kind if kind == "xor" else f"{kind}"
+    benchmark.extra_info.update(kind=kind, backend=backend.name, equivalence=backend.equivalence,
+                                N=n, hidden=hidden, K=k, lr=lr)
+    benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=lr),
+                       rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+
+
+def test_xor(benchmark, backend, profile):
+    """Canonical XOR: 2-4-1 on the four samples, lr 1."""
+    time_training(benchmark, backend, profile, "xor", 4, 4, XOR_LR)
+
+
+def test_call_overhead(benchmark, backend, profile):
+    """epochs=1 per call: the Python-to-kernel boundary plus validation, in microseconds per call."""
+    params, X, Y = _problem(4, 4)
+    check_against_reference(backend, params, X, Y, XOR_LR, 1)
+    benchmark.group = "overhead"
+    benchmark.extra_info.update(kind="overhead", backend=backend.name, equivalence=backend.equivalence,
+                                N=4, hidden=4, K=1, lr=XOR_LR)
+    benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=1, lr=XOR_LR),
+                       rounds=profile["overhead_rounds"], iterations=20, warmup_rounds=2)
+
+
+@pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")
+def test_batch_sweep(benchmark, backend, profile, n):
+    """Cost against batch size at hidden 4 (noisy XOR)."""
+    time_training(benchmark, backend, profile, "batch", n, 4, SWEEP_LR)
+
+
+@pytest.mark.parametrize("n", profiles.current()["hidden_batches"], ids=lambda n: f"N={n}")
+@pytest.mark.parametrize("hidden", profiles.current()["hidden"], ids=lambda h: f"H={h}")
+def test_hidden_sweep(benchmark, backend, profile, hidden, n):
+    """Cost against hidden width, at N=4 (and N=1024 in the full profile)."""
+    time_training(benchmark, backend, profile, "hidden", n, hidden, SWEEP_LR)
+
+
+def _startup(name, cache_dir):
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    out = subprocess.run([sys.executable, "-m", "bench.startup", name], env=env,
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        pytest.fail(f"start-up measurement of {name} failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def test_startup(benchmark, backend, profile):
+    """Fresh processes: import time and first-call time, cold (an empty JIT cache) and, for backends with an
+    on-disk compile cache (Numba), warm. The timed quantity is the whole cold process; the breakdown per
+    round is in extra_info. Never folded into epochs/s.
+    """
+    cold, warm = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        warm_dir = os.path.join(tmp, "warm")
+
+        def setup():
+            return (os.path.join(tmp, f"cold-{len(cold)}"),), {}
+
+        def run(cache_dir):
+            cold.append(_startup(backend.name, cache_dir))
+
+        benchmark.group = "startup"
+        benchmark.extra_info.update(kind="startup", backend=backend.name, cold=cold, warm=warm,
+                                    compile_cache=backend.compile_cache)
+        benchmark.pedantic(run, setup=setup, rounds=profile["startup_rounds"], iterations=1)
+        if backend.compile_cache:
+            _startup(backend.name, warm_dir)  # fills the on-disk cache
+            warm.extend(_startup(backend.name, warm_dir) for _ in range(profile["startup_rounds"]))
