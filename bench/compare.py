@@ -58,7 +58,7 @@ def compare(base: Run, new: Run, threshold: float):
                 status += "; suspicious: check correctness and the machine" if speed >= SUSPICIOUS_SPEEDUP \
                     else "; verify it is real"
         else:
-            status = "same"
+            status = "within threshold"
         if math.isnan(pval):
             status += " (no raw samples: significance unknown)"
         rows.append((p.name, b.per_epoch, p.per_epoch, speed, pval, status))

@@ -45,3 +45,20 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
     from bench.results import RUN_SCHEMA
 
     output_json["xorbench"] = {"schema": RUN_SCHEMA, "profile": profiles.current()["name"]}
+
+
+@pytest.fixture(autouse=True)
+def _stream_finished_benchmark(request):
+    """Append each finished benchmark to $XORBENCH_STREAM (JSON lines), so an interrupted run keeps it."""
+    yield
+    path = os.environ.get("XORBENCH_STREAM")
+    bm = request.node.funcargs.get("benchmark")
+    stats = getattr(bm, "stats", None)
+    if not path or stats is None or not stats.stats.data:
+        return
+    import json
+
+    with open(path, "a") as f:
+        f.write(json.dumps(stats.as_dict(include_data=True), default=str) + "\n")
+        f.flush()
+        os.fsync(f.fileno())

@@ -6,10 +6,10 @@ PROFILES = {
         batch=[4, 64, 1024, 16384],
         hidden=[2, 8, 32, 128],
         hidden_batches=[4],
-        target_s=0.002,  # one timed call lasts at least this long: K epochs are chosen to make it so
-        rounds=7,
+        target_s=0.004,  # one timed call lasts at least this long: K epochs are chosen to make it so
+        rounds=11,
         overhead_rounds=30,
-        startup_rounds=2,
+        startup_rounds=3,
     ),
     "full": dict(
         batch=[4 ** i for i in range(1, 9)],  # 4 .. 65536

@@ -23,6 +23,27 @@ def _atomic_json(path: str, data) -> None:
     os.replace(tmp, path)
 
 
+def _from_stream(stream: str, names) -> dict:
+    """A result file's content from the benchmarks streamed so far."""
+    from datetime import datetime, timezone
+
+    from bench import machine
+
+    benchmarks = []
+    if os.path.exists(stream):
+        with open(stream) as f:
+            for line in f:
+                try:
+                    benchmarks.append(json.loads(line))
+                except json.JSONDecodeError:  # a line cut short by the interruption
+                    break
+    facts = machine.facts()
+    facts["backends"] = machine.backend_facts(names)
+    facts["gc_disabled_while_timing"] = True
+    return {"machine_info": {"xorbench": facts}, "benchmarks": benchmarks,
+            "datetime": datetime.now(timezone.utc).isoformat(), "version": "stream"}
+
+
 def run(profile: str, backends: list[str] | None, out: str, label: str | None = None) -> int:
     from impls import equivalence
 
@@ -32,6 +53,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     final = os.path.join(results_dir, f"{stamp}-{profile}.json")
     partial = os.path.join(results_dir, f".partial-{stamp}.json")
+    stream = os.path.join(results_dir, f".stream-{stamp}.jsonl")
 
     print(f"xorbench run --{profile}: checking equivalence first ({CHECK_EPOCHS[profile]} epochs)...", flush=True)
     check = equivalence.check(names, epochs=CHECK_EPOCHS[profile])
@@ -46,7 +68,8 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
         print("xorbench run: no backend passed the check; nothing to time", file=sys.stderr)
         return 1
 
-    env = {**os.environ, "XORBENCH_PROFILE": profile, "XORBENCH_BACKENDS": ",".join(timed)}
+    env = {**os.environ, "XORBENCH_PROFILE": profile, "XORBENCH_BACKENDS": ",".join(timed),
+           "XORBENCH_STREAM": stream}
     for var in THREAD_VARS:
         env[var] = "1"
     cmd = [sys.executable, "-m", "pytest", BENCH_DIR, "-v", "-p", "no:cacheprovider", "--benchmark-only",
@@ -67,17 +90,20 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
         interrupted = True
         proc.wait()
         rc = 130
-    if not os.path.exists(partial):
-        if interrupted:
-            print("xorbench run: interrupted before any benchmark finished; earlier results are untouched",
-                  file=sys.stderr)
-            return 130
-        sys.stdout.write("".join(tail))
-        print("xorbench run: the benchmark suite wrote no results", file=sys.stderr)
-        return 1
-    with open(partial) as f:
-        data = json.load(f)
-    os.unlink(partial)
+    if os.path.exists(partial):
+        with open(partial) as f:
+            data = json.load(f)
+    else:  # interrupted or crashed: pytest-benchmark wrote nothing, so rebuild from the stream
+        data = _from_stream(stream, names)
+    for leftover in (partial, stream):
+        if os.path.exists(leftover):
+            os.unlink(leftover)
+    if not data["benchmarks"]:
+        if not interrupted:
+            sys.stdout.write("".join(tail))
+        print(f"xorbench run: {'interrupted' if interrupted else 'failed'} before any benchmark finished; "
+              "earlier results are untouched", file=sys.stderr)
+        return 130 if interrupted else 1
     data.setdefault("xorbench", {"schema": results.RUN_SCHEMA, "profile": profile})
     data["xorbench"].update(check=check.to_json(), excluded=excluded, interrupted=interrupted,
                             **({"label": label} if label else {}))

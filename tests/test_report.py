@@ -1,0 +1,132 @@
+"""Speed reports and compare, on the small result files in tests/data (see tests/data/make_results.py)."""
+import os
+import re
+
+import pytest
+
+from bench import report, results
+from bench.cli import main
+from bench.compare import mann_whitney_p
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+BASE, NEW = os.path.join(DATA, "base.json"), os.path.join(DATA, "new.json")
+
+
+def row(md, first):
+    """The cells of the first table row of md whose first cell is `first`."""
+    for line in md.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] == first:
+            return cells
+    raise AssertionError(f"no row {first!r}")
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    paths = report.write([results.load(BASE)], str(out))
+    return out, paths
+
+
+def test_report_tables_hold_the_numbers(written):
+    out, _ = written
+    md = (out / "report.md").read_text()
+    xor = md[md.index("### Canonical XOR"):md.index("### Per-call")]
+    assert row(xor, "python")[1:5] == ["50k", "49.8k–50.3k", "1×", "0.0125×"]
+    assert row(xor, "numpy")[1:5] == ["40k", "39.8k–40.2k", "0.8×", "0.01×"]
+    assert row(xor, "c")[1:6] == ["4M", "3.98M–4.02M", "80×", "1×", "20,000"]
+    overhead = md[md.index("### Per-call"):md.index("### Batch")]
+    assert row(overhead, "c")[1] == "4.00" and row(overhead, "numpy")[1] == "50.00"
+    batch = md[md.index("### Batch"):]
+    assert row(batch, "64")[1:5] == ["200k", "2M", "16M", "c (80× vs python)"]
+
+
+def test_report_states_the_crossover(written):
+    md = (written[0] / "report.md").read_text()
+    assert "numpy overtakes python between N=4 and N=64 (≈ N=5 by log interpolation)." in md
+    assert "overtakes c" not in md and "c overtakes" not in md
+
+
+def test_report_flags_noise(written):
+    md = (written[0] / "report.md").read_text()
+    assert row(md, "numba")[7] == "⚠ noisy: CV 19% > 10%"
+    overhead = md[md.index("### Per-call"):md.index("### Batch")]
+    assert row(overhead, "python")[4] == "⚠ noisy: 3 rounds < 5"
+    assert row(md, "c")[7] == ""
+
+
+def test_report_lists_unavailable_backends_and_machine(written):
+    md = (written[0] / "report.md").read_text()
+    assert row(md, "ghost")[1] == "ghost is not built. Fix: pip install -e ."
+    assert "-ffp-contract=off" in row(md, "c build")[1]
+    assert row(md, "BLAS/OpenMP threads")[1] == "OPENBLAS_NUM_THREADS=1"
+
+
+def test_html_is_self_contained_and_plots_exist(written):
+    out, paths = written
+    page = (out / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") == 2
+    assert not re.search(r"src=['\"](?!data:)", page)  # nothing loaded from outside the file
+    for png in ("xor.png", "batch.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "numpy overtakes python" in page
+
+
+def test_report_side_by_side(tmp_path, capsys):
+    assert main(["report", BASE, NEW, "--out", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert md.count("## Test machine") == 2 and (tmp_path / "run2-xor.png").exists()
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("malformed.json", "malformed JSON"),
+    ("foreign.json", "foreign or older schema"),
+    ("missing.json", "cannot read"),
+])
+def test_bad_result_files_exit_2(tmp_path, capsys, bad, message):
+    path = os.path.join(DATA, bad)
+    assert main(["report", path, "--out", str(tmp_path)]) == 2
+    assert main(["compare", BASE, path]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_malformed_benchmark_entry(tmp_path):
+    import json
+    data = json.load(open(BASE))
+    del data["benchmarks"][0]["stats"]["median"]
+    p = tmp_path / "x.json"
+    p.write_text(json.dumps(data))
+    with pytest.raises(results.ResultsError, match="benchmark 0 is malformed"):
+        results.load(str(p))
+
+
+def test_compare_gates_on_significant_slowdown(capsys):
+    assert main(["compare", BASE, NEW]) == 1
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("test_xor[c]"))
+    assert "0.80x" in line and "SLOWER" in line
+    numba = next(ln for ln in out.splitlines() if ln.startswith("test_xor[numba]"))
+    assert "3.00x" in numba and "suspicious" in numba
+    numpy = next(ln for ln in out.splitlines() if ln.startswith("test_xor[numpy]"))
+    assert "0.97x" in numpy and "within threshold" in numpy
+    assert "REGRESSION" in out
+
+
+def test_compare_exit_codes(capsys):
+    assert main(["compare", BASE, BASE]) == 0
+    assert "no significant regression" in capsys.readouterr().out
+    assert main(["compare", NEW, BASE]) == 1  # reversed: numba is now 3x slower
+    assert "faster; verify it is real" in next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("test_xor[c]"))
+    assert main(["compare", BASE, NEW, "--threshold", "30%"]) == 0  # 20% slower is within 30%
+    assert main(["compare", BASE, NEW, "--threshold", "0.3"]) == 0
+    assert main(["compare", BASE, NEW, "--threshold", "lots"]) == 2
+
+
+def test_mann_whitney_matches_scipy_values():
+    # reference p-values from scipy.stats.mannwhitneyu(a, b, method="asymptotic", use_continuity=True)
+    assert mann_whitney_p([1, 1, 2, 2, 3], [2, 2, 3, 3, 4]) == pytest.approx(0.12512238701328704, rel=1e-12)
+    a = [0.1, 0.4, 0.35, 0.8, 0.45, 0.6, 0.2]
+    assert mann_whitney_p(a, a) == 1.0
+    assert mann_whitney_p(a, [x + 10 for x in a]) == pytest.approx(0.0022, abs=2e-4)
+    assert mann_whitney_p([1.0], [2.0]) != mann_whitney_p([1.0], [2.0])  # nan: too few samples

@@ -1,0 +1,55 @@
+"""xorbench run --quick end to end, in a subprocess, as a user runs it; and Ctrl-C in the middle of it."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import impls
+from bench import results
+
+XORBENCH = shutil.which("xorbench", path=os.path.dirname(sys.executable)) or "xorbench"
+
+
+def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
+    out = subprocess.run([XORBENCH, "run", "--quick", "--out", str(tmp_path)], capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    files = os.listdir(tmp_path / "results")
+    assert len(files) == 1 and files[0].endswith("-quick.json") and not any(f.startswith(".") for f in files)
+    run = results.load(str(tmp_path / "results" / files[0]))
+    kinds = {(p.kind, p.backend) for p in run.points}
+    for name in impls.names():
+        for kind in ("xor", "overhead", "batch", "hidden", "startup"):
+            assert (kind, name) in kinds
+    assert run.xorbench["check"]["ok"] and run.xorbench["excluded"] == {}
+    md = (tmp_path / "report.md").read_text()
+    html = (tmp_path / "report.html").read_text()
+    for name in impls.names():
+        assert f"| {name} |" in md and f"<td>{name}</td>" in html
+        assert out.stdout.count(f"\n{name} ") >= 1  # the summary table
+    for png in ("xor.png", "batch.png", "hidden-N4.png"):
+        assert (tmp_path / png).stat().st_size > 1000
+    assert "× vs python" in out.stdout and "numpy overtakes python" in md
+
+
+def test_ctrl_c_keeps_finished_benchmarks(tmp_path):
+    proc = subprocess.Popen([XORBENCH, "run", "--out", str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "] test_call_overhead" in line:  # the xor benchmarks are done
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    rest = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 130, "".join(seen) + rest
+    assert "interrupted" in rest and "completed so far are in" in rest
+    files = os.listdir(tmp_path / "results")
+    assert len(files) == 1, files  # the stream file is gone, the result file is whole
+    data = json.load(open(tmp_path / "results" / files[0]))
+    assert data["xorbench"]["interrupted"] is True
+    names = {b["name"] for b in data["benchmarks"]}
+    assert {f"test_xor[{n}]" for n in impls.names()} <= names
+    assert results.load(str(tmp_path / "results" / files[0])).by_kind("xor")
