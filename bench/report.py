@@ -127,7 +127,9 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
     title = ("Batch sweep (hidden 4, lr 0.1): samples/s" if kind == "batch"
              else f"Hidden-width sweep (N={fixed}, lr 0.1): samples/s")
     notes = crossovers(series, xname) or [f"No crossovers: the order of backends is the same at every {xname}."]
-    return Table(title, [xname, *series, "fastest"], rows, notes + ["⚠ marks a noisy point."])
+    if any(p.noise() for s in series.values() for _, p in s):
+        notes.append("⚠ marks a noisy point.")
+    return Table(title, [xname, *series, "fastest"], rows, notes)
 
 
 def startup_table(run: Run) -> Table | None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .core import BackendUnavailable, init_params, noisy_xor, xor_dataset
 from .registry import REFERENCE, get_backend, names
-from .tolerances import LONG_RUN_RTOL, rel_err
+from .tolerances import LONG_RUN_RTOL, params_rel_err, rel_err
 
 IDENTICAL, ULP4, WITHIN, FAIL, UNAVAILABLE = "identical", "<= 4 ULP", "within tolerance", "FAIL", "unavailable"
 VERDICT_ORDER = (IDENTICAL, ULP4, WITHIN, FAIL, UNAVAILABLE)
@@ -168,7 +168,8 @@ def compare(backend_name: str, equivalence: str, case: Case, epochs: int, got, w
     ulp_params = max(float(ulp_distance(a, b).max()) for a, b in finals)
     ulp_losses = float(ulp_distance(got.losses, want.losses).max()) if want.losses.size else 0.0
     max_abs = max(float(np.max(np.abs(a - b))) for a, b in finals + [(got.losses, want.losses)] if b.size)
-    max_rel = max(rel_err(a, b) for a, b in finals + [(got.losses, want.losses)])
+    max_rel = max(params_rel_err(got.params, want.params), rel_err(got.loss, want.loss),
+                  rel_err(got.losses, want.losses))
     differ = np.flatnonzero(_ordered(got.losses) != _ordered(want.losses))
     params_differ = ulp_params > 0
     first = int(differ[0]) if differ.size else (epochs if params_differ else None)
