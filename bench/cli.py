@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -148,6 +149,55 @@ def cmd_compare(args) -> int:
     return 1 if failed else 0
 
 
+def _numbers(text, kind, name):
+    try:
+        values = [kind(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{name} must be a comma-separated list of {kind.__name__}s, got {text!r}") from None
+    if not values or any(v <= 0 for v in values):
+        raise ValueError(f"{name} must list positive values, got {text!r}")
+    return tuple(values)
+
+
+def cmd_experiments(args) -> int:
+    from dataclasses import replace
+
+    from bench import experiments as ex
+
+    preset = ex.PRESETS[args.preset] if args.preset else None
+    setting = preset.setting if preset else ex.Setting()
+    changes = {k: v for k, v in dict(backend=args.backend, epochs=args.epochs, seeds=args.seeds, loss=args.loss,
+                                       scheme=args.scheme, chunk=args.chunk).items() if v is not None}
+    if args.no_bias:
+        changes["bias"] = False
+    setting = replace(setting, **changes)
+    if args.chunk is None and (preset is None or args.epochs is not None):
+        setting = replace(setting, chunk=max(1, setting.epochs // 200))
+    for name in ("epochs", "seeds", "chunk"):
+        if getattr(setting, name) < 1:
+            raise ValueError(f"--{name} must be a positive integer, got {getattr(setting, name)}")
+    if setting.backend not in impls.names():
+        raise ValueError(f"--backend must be one of {', '.join(impls.names())}; got {setting.backend!r}")
+    hidden = _numbers(args.hidden, int, "--hidden") if args.hidden else (preset.hidden if preset else (2, 3, 4, 8))
+    lr = _numbers(args.lr, float, "--lr") if args.lr else (preset.lr if preset else (0.1, 0.5, 1.0, 2.0, 5.0))
+    out = args.out or os.path.join("experiments-out", args.preset or "grid")
+    try:
+        results, interrupted = ex.run(setting, hidden, lr, out, jobs=args.jobs)
+    except ex.ExperimentError as e:
+        print(f"xorbench experiments: {e}", file=sys.stderr)
+        return 2
+    except impls.BackendUnavailable as e:
+        print(f"xorbench experiments: backend {setting.backend!r} is unavailable: {e}", file=sys.stderr)
+        return 2
+    if not results:
+        return 130 if interrupted else 1
+    title = f"xorbench experiments: {preset.what}" if preset else "xorbench experiments"
+    written = ex.write_report(results, setting, out, title)
+    print(ex.table(results, setting))
+    print("\n".join(f"wrote {w}" for w in written))
+    return 130 if interrupted else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xorbench", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -192,6 +242,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("new", metavar="NEW.json")
     s.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
     s.set_defaults(func=cmd_compare)
+
+    from bench.experiments import PRESETS
+
+    s = sub.add_parser("experiments", help="convergence over many seeds: ok rate, epochs to ok, plateaus, plots")
+    s.add_argument("--preset", choices=list(PRESETS), help="reproduce one write-up's setting exactly")
+    s.add_argument("--hidden", help="comma-separated hidden sizes (default 2,3,4,8)")
+    s.add_argument("--lr", help="comma-separated learning rates (default 0.1,0.5,1,2,5)")
+    s.add_argument("--seeds", type=int, help="initializations per configuration (default 100)")
+    s.add_argument("--epochs", type=int, help="epochs per run (default 20000)")
+    s.add_argument("--backend", help="any registered backend (default c)")
+    s.add_argument("--loss", choices=impls.LOSSES)
+    s.add_argument("--scheme", choices=impls.SCHEMES)
+    s.add_argument("--no-bias", action="store_true")
+    s.add_argument("--chunk", type=int, help="epochs between ok checks and curve points (default epochs/200)")
+    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    s.add_argument("--out", help="results folder (default experiments-out/<preset or grid>)")
+    s.set_defaults(func=cmd_experiments)
     return p
 
 
