@@ -216,7 +216,7 @@ def summarize(rec: dict) -> dict:
     plateaus = [r["plateau"] for r in runs if r["plateau"] is not None]
     levels: dict[float, int] = {}
     for p in plateaus:
-        key = float(f"{p:.2g}")
+        key = round(round(p / 0.005) * 0.005, 3)  # plateau levels, to the nearest 0.005
         levels[key] = levels.get(key, 0) + 1
 
     def q(xs, f):
