@@ -10,22 +10,12 @@ import pytest  # noqa: E402
 
 import impls  # noqa: E402
 from bench import machine, profiles  # noqa: E402
+from bench.fixtures import backend  # noqa: E402, F401  (the shared fixture)
 
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", profiles.selected_backends(impls.names()), indirect=True)
-
-
-@pytest.fixture
-def backend(request):
-    name = request.param
-    try:
-        return impls.get_backend(name)
-    except impls.BackendUnavailable as e:
-        if name in impls.CORE:
-            pytest.fail(f"core backend {name!r} is unavailable: {e}")
-        pytest.skip(f"optional backend {name!r} unavailable: {e}")
 
 
 @pytest.fixture(scope="session")

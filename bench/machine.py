@@ -70,6 +70,5 @@ def backend_facts(names) -> dict:
         except impls.BackendUnavailable as e:
             out[name] = {"available": False, "reason": str(e)}
             continue
-        out[name] = {"available": True, "equivalence": be.equivalence, "description": be.description,
-                     **{k: v for k, v in be.info().items()}}
+        out[name] = {"available": True, "equivalence": be.equivalence, "description": be.description, **be.info()}
     return out

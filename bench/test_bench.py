@@ -60,7 +60,7 @@ def time_training(benchmark, backend, profile, kind, n, hidden, lr):
     params, X, Y = _problem(n, hidden)
     k = calibrate(backend, params, X, Y, lr, profile["target_s"])
     check_against_reference(backend, params, X, Y, lr, k)
-    benchmark.group = kind if kind == "xor" else f"{kind}"
+    benchmark.group = kind
     benchmark.extra_info.update(kind=kind, backend=backend.name, equivalence=backend.equivalence,
                                 N=n, hidden=hidden, K=k, lr=lr)
     benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=lr),

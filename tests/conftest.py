@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import impls
+from bench.fixtures import backend  # noqa: F401  (the shared fixture)
 from impls.tolerances import params_rel_err, rel_err
 
 
@@ -23,17 +24,6 @@ def pytest_generate_tests(metafunc):
         if metafunc.definition.get_closest_marker("bitwise"):
             names = [n for n in names if _promises_bitwise(n)]
         metafunc.parametrize("backend", names, indirect=True)
-
-
-@pytest.fixture
-def backend(request):
-    name = request.param
-    try:
-        return impls.get_backend(name)
-    except impls.BackendUnavailable as e:
-        if name in impls.CORE:
-            pytest.fail(f"core backend {name!r} is unavailable: {e}")
-        pytest.skip(f"optional backend {name!r} unavailable: {e}")
 
 
 @pytest.fixture(scope="session")
