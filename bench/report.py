@@ -119,13 +119,14 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
         row = [x]
         for b, s in series.items():
             p = dict(s).get(x)
-            row.append("-" if p is None else rate(p.samples_per_s) + (" ⚠" if p.noise() else ""))
+            row.append("-" if p is None else f"{rate(p.samples_per_s)} ({rate(p.epochs_per_s)} ep/s)"
+                       + (" ⚠" if p.noise() else ""))
         ref = dict(series.get(REFERENCE, [])).get(x)
         best = max((dict(s)[x] for s in series.values() if x in dict(s)), key=lambda p: p.samples_per_s)
         row.append(f"{best.backend} ({ratio(best.samples_per_s / ref.samples_per_s) if ref else '-'} vs {REFERENCE})")
         rows.append(row)
-    title = ("Batch sweep (hidden 4, lr 0.1): samples/s" if kind == "batch"
-             else f"Hidden-width sweep (N={fixed}, lr 0.1): samples/s")
+    title = ("Batch sweep (hidden 4, lr 0.1): samples/s (epochs/s)" if kind == "batch"
+             else f"Hidden-width sweep (N={fixed}, lr 0.1): samples/s (epochs/s)")
     notes = crossovers(series, xname) or [f"No crossovers: the order of backends is the same at every {xname}."]
     if any(p.noise() for s in series.values() for _, p in s):
         notes.append("⚠ marks a noisy point.")
