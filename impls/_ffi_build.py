@@ -1,7 +1,11 @@
-"""cffi out-of-line API-mode build of csrc/xor_net.c into impls._xor_c (run by setup.py's cffi_modules).
+"""cffi out-of-line API-mode builds of the C kernels (run by setup.py's cffi_modules):
 
-The flags are recorded in the extension itself, with a hash of the C sources, so `xorbench list` can show
-how the kernel was built and impls.c_impl can tell when csrc/ changed after the build.
+    ffibuilder       csrc/xor_net.c  -> impls._xor_c     strict: -O3 -ffp-contract=off, bit-identical
+    ffibuilder_simd  csrc/xor_simd.c -> impls._xor_simd  fast: SIMD, FMA by -ffp-contract=fast, OpenMP
+
+Each extension records its flags and a hash of its C sources, so `xorbench list` can show how a kernel was
+built and the backend can tell when csrc/ changed after the build. Never -ffast-math or -Ofast: they
+flush denormals for the whole process.
 """
 import hashlib
 import json
@@ -11,49 +15,58 @@ import sysconfig
 from cffi import FFI
 
 CSRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc")
-SOURCES = ["xor_net.c"]
-HEADERS = ["xor_net.h"]
-# No -ffast-math / -Ofast, ever: they flush denormals for the whole process.
-CFLAGS = ["-std=c99", "-O3", "-ffp-contract=off"]
+
+KERNELS = {
+    "impls._xor_c": dict(sources=["xor_net.c"], header="xor_net.h",
+                         cflags=["-std=c99", "-O3", "-ffp-contract=off"], ldflags=[]),
+    "impls._xor_simd": dict(sources=["xor_simd.c"], header="xor_simd.h",
+                            cflags=["-std=gnu99", "-O3", "-ffp-contract=fast", "-fopenmp", "-Wno-psabi"],
+                            ldflags=["-fopenmp"]),
+}
 
 
-def source_hash(csrc=CSRC):
-    """sha256 over the C sources and headers, in a fixed order."""
+def source_hash(module, csrc=CSRC):
+    """sha256 over one kernel's C sources and header, in a fixed order."""
+    k = KERNELS[module]
     h = hashlib.sha256()
-    for name in sorted(SOURCES + HEADERS):
+    for name in sorted(k["sources"] + [k["header"]]):
         with open(os.path.join(csrc, name), "rb") as f:
             h.update(name.encode() + b"\0" + f.read())
     return h.hexdigest()
 
 
-def _cdef():
-    """The header's declarations, preprocessor lines dropped, as cffi's cdef wants them."""
-    with open(os.path.join(CSRC, "xor_net.h")) as f:
+def _cdef(header):
+    """The header's declarations, preprocessor lines dropped and integer constants kept, as cdef wants them."""
+    with open(os.path.join(CSRC, header)) as f:
         text = f.read()
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    consts = [ln for ln in text.splitlines() if ln.startswith("#define XOR_") and len(ln.split()) > 2]
-    defines = ["#define " + ln.split()[1] + " ..." for ln in consts]
-    return "\n".join(defines + lines + ["const char *xor_net_build_info(void);"])
+    defines = ["#define " + ln.split()[1] + " ..." for ln in text.splitlines()
+               if ln.startswith("#define XOR_") and len(ln.split()) > 2]
+    return "\n".join(defines + lines + ["const char *xor_build_info(void);"])
 
 
-BUILD_INFO = {
-    "cflags": CFLAGS,
-    "python_cflags": sysconfig.get_config_var("CFLAGS") or "",
-    "cc": sysconfig.get_config_var("CC") or "",
-    "source_sha256": source_hash(),
-}
+def builder(module):
+    k = KERNELS[module]
+    info = {"cflags": k["cflags"], "python_cflags": sysconfig.get_config_var("CFLAGS") or "",
+            "cc": sysconfig.get_config_var("CC") or "", "source_sha256": source_hash(module)}
+    ffi = FFI()
+    ffi.cdef(_cdef(k["header"]))
+    ffi.set_source(
+        module,
+        f'#include "{k["header"]}"\n'
+        f"static const char BUILD_INFO[] = {json.dumps(json.dumps(info))};\n"
+        "const char *xor_build_info(void) { return BUILD_INFO; }\n",
+        sources=[os.path.relpath(os.path.join(CSRC, s)) for s in k["sources"]],
+        include_dirs=[os.path.relpath(CSRC)],
+        extra_compile_args=k["cflags"],
+        extra_link_args=k["ldflags"],
+    )
+    return ffi
 
-ffibuilder = FFI()
-ffibuilder.cdef(_cdef())
-ffibuilder.set_source(
-    "impls._xor_c",
-    '#include "xor_net.h"\n'
-    f"static const char BUILD_INFO[] = {json.dumps(json.dumps(BUILD_INFO))};\n"
-    "const char *xor_net_build_info(void) { return BUILD_INFO; }\n",
-    sources=[os.path.relpath(os.path.join(CSRC, s)) for s in SOURCES],
-    include_dirs=[os.path.relpath(CSRC)],
-    extra_compile_args=CFLAGS,
-)
+
+ffibuilder = builder("impls._xor_c")
+ffibuilder_simd = builder("impls._xor_simd")
 
 if __name__ == "__main__":
     ffibuilder.compile(verbose=True)
+    ffibuilder_simd.compile(verbose=True)

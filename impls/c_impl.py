@@ -5,42 +5,11 @@ are the reference's bits.
 """
 from __future__ import annotations
 
-import json
-import os
+from ._cffi_kernel import LOSS_KIND, Kernel
+from .core import Backend
 
-from .core import Backend, BackendUnavailable
-
-BUILD_FIX = "Fix: pip install -e .  (from the xorbench checkout; it compiles csrc/ with the system C compiler)"
-
-try:
-    from ._xor_c import ffi, lib
-except ImportError as e:
-    raise BackendUnavailable(f"the C extension impls._xor_c is not built ({e}). {BUILD_FIX}") from None
-
-BUILD_INFO = json.loads(ffi.string(lib.xor_net_build_info()).decode())
-BUILD_INFO["compiler"] = ffi.string(lib.xor_net_compiler()).decode()
-
-_CSRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc")
-if os.path.isdir(_CSRC):  # a checkout: refuse to time a kernel older than its sources
-    from ._ffi_build import source_hash
-
-    if source_hash(_CSRC) != BUILD_INFO["source_sha256"]:
-        raise BackendUnavailable(f"the C extension is stale: csrc/ changed after it was built. {BUILD_FIX}")
-
-_ERRORS = {lib.XOR_ERR_SIZE: "size mismatch", lib.XOR_ERR_ARG: "bad argument", lib.XOR_ERR_NOMEM: "out of memory"}
-_LOSS = {"mse": lib.XOR_LOSS_MSE, "sse": lib.XOR_LOSS_SSE}
-_NULL = ffi.NULL
-
-
-def _buf(a):
-    return (_NULL, 0) if a is None else (ffi.from_buffer("double[]", a, require_writable=False), a.size)
-
-
-def _check(rc):
-    if rc != 0:
-        if rc == lib.XOR_ERR_NOMEM:
-            raise MemoryError("xor_net: could not allocate the work buffer")
-        raise RuntimeError(f"xor_net rejected its arguments ({_ERRORS.get(rc, rc)}); this is a bug in impls.c_impl")
+K = Kernel("impls._xor_c")
+BUILD_INFO = {**K.info, "compiler": K.ffi.string(K.lib.xor_net_compiler()).decode()}
 
 
 class CBackend(Backend):
@@ -51,22 +20,23 @@ class CBackend(Backend):
     def _train(self, job, losses):
         n_samples, n_in = job.X.shape
         n_hidden, n_out = job.w2.shape
-        final = ffi.new("double *")
-        _check(lib.xor_net_train(
-            *_buf(job.w1), *_buf(job.b1), *_buf(job.w2), *_buf(job.b2),
-            *_buf(losses if losses.size else None), final,
-            *_buf(job.X), *_buf(job.Y),
+        final = K.ffi.new("double *")
+        K.check(K.lib.xor_net_train(
+            *K.buf(job.w1), *K.buf(job.b1), *K.buf(job.w2), *K.buf(job.b2),
+            *K.buf(losses if losses.size else None), final,
+            *K.buf(job.X), *K.buf(job.Y),
             n_samples, n_in, n_hidden, n_out,
-            job.epochs, job.lr, _LOSS[job.loss], job.record_every))
+            job.epochs, job.lr, LOSS_KIND[job.loss], job.record_every))
         return final[0]
 
     def _predict(self, out, w1, b1, w2, b2, X):
         n_samples, n_in = X.shape
         n_hidden, n_out = w2.shape
-        _check(lib.xor_net_forward(
-            *_buf(out), *_buf(w1), *_buf(b1), *_buf(w2), *_buf(b2), *_buf(X),
+        K.check(K.lib.xor_net_forward(
+            *K.buf(out), *K.buf(w1), *K.buf(b1), *K.buf(w2), *K.buf(b2), *K.buf(X),
             n_samples, n_in, n_hidden, n_out))
 
     def info(self):
         import cffi
-        return {"cffi": cffi.__version__, **BUILD_INFO}
+        return {"cffi": cffi.__version__, **BUILD_INFO, "fma": False, "simd": "none (scalar)", "threads": 1,
+                "exp": "libm"}

@@ -11,6 +11,7 @@ BACKENDS = {
     "numpy": "impls.numpy_impl:NumpyBackend",
     "numba": "impls.numba_impl:NumbaBackend",
     "c": "impls.c_impl:CBackend",
+    "c-simd": "impls.c_simd_impl:CSimdBackend",
 }
 
 #: the backends CI requires: each must load, or the run fails

@@ -4,8 +4,19 @@ import pytest
 
 import impls
 
-impls.get_backend("c")  # fails the module loudly if the extension is missing
-from impls._xor_c import ffi, lib  # noqa: E402
+impls.get_backend("c")  # fails the module loudly if an extension is missing
+impls.get_backend("c-simd")
+from impls import _xor_c, _xor_simd  # noqa: E402
+
+KERNELS = {"xor_net_train": (_xor_c, ()), "xor_simd_train": (_xor_simd, (0,))}
+
+
+@pytest.fixture(params=list(KERNELS), autouse=True)
+def kernel(request):
+    global ffi, lib, train_fn, extra
+    module, extra = KERNELS[request.param]
+    ffi, lib = module.ffi, module.lib
+    train_fn = getattr(lib, request.param)
 
 
 def call_train(w1=None, b1=None, w2=None, b2=None, losses=None, X=None, Y=None, sizes=(4, 2, 4, 1),
@@ -29,7 +40,7 @@ def call_train(w1=None, b1=None, w2=None, b2=None, losses=None, X=None, Y=None, 
     args.append(final)
     for name in ("X", "Y"):
         args += [ffi.from_buffer("double[]", bufs[name]), lens.get(name, bufs[name].size)]
-    return lib.xor_net_train(*args, *sizes, epochs, lr, loss, record_every), final[0]
+    return train_fn(*args, *sizes, epochs, lr, loss, record_every, *extra), final[0]
 
 
 def test_valid_call_succeeds():

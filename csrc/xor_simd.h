@@ -1,0 +1,41 @@
+/*
+ * xor_simd.h: the fast variant of the xorbench XOR network (SIMD, own vector exp, FMA, threads); see
+ * xor_simd.c. Same argument conventions and error codes as xor_net.h, plus max_threads (0: all cores).
+ */
+#ifndef XOR_SIMD_H
+#define XOR_SIMD_H
+
+#include <stdint.h>
+
+#define XOR_OK 0
+#define XOR_ERR_SIZE (-1)
+#define XOR_ERR_ARG (-2)
+#define XOR_ERR_NOMEM (-3)
+
+#define XOR_LOSS_MSE 0
+#define XOR_LOSS_SSE 1
+
+/* batches of at least this many samples use every core (max_threads permitting) */
+#define XOR_SIMD_PARALLEL_MIN 4096
+
+int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
+                   double *w2, int64_t w2_len, double *b2, int64_t b2_len,
+                   double *losses, int64_t losses_len, double *final_loss,
+                   const double *X, int64_t X_len, const double *Y, int64_t Y_len,
+                   int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
+                   int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads);
+
+/* Network outputs for every sample: out (n_samples, n_out), through the same vector exp and FMA. */
+int xor_simd_forward(double *out, int64_t out_len,
+                     const double *w1, int64_t w1_len, const double *b1, int64_t b1_len,
+                     const double *w2, int64_t w2_len, const double *b2, int64_t b2_len,
+                     const double *X, int64_t X_len,
+                     int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out);
+
+/* which compiled path runs on this CPU, e.g. "avx2+fma, 4 doubles per vector" */
+const char *xor_simd_path(void);
+
+/* how many threads OpenMP would use (1 without OpenMP) */
+int xor_simd_max_threads(void);
+
+#endif
