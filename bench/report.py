@@ -67,6 +67,18 @@ def xor_table(run: Run) -> Table:
                  rows, ["epochs/s = K / median call time; IQR from the first and third quartile of call times."])
 
 
+def notebook_table(run: Run) -> Table | None:
+    pts = {p.backend: p for p in run.by_kind("notebook")}
+    base = pts.get("notebook-numpy")
+    if not pts:
+        return None
+    rows = [[b, rate(p.epochs_per_s), ratio(p.epochs_per_s / base.epochs_per_s) if base else "-", _flag(p)]
+            for b, p in sorted(pts.items(), key=lambda bp: run.backends.index(bp[0]))]
+    return Table("Seed 003's notebook setting (2-4-1, no biases, sse, U[0, 1), lr 1, N=4): epochs/s",
+                 ["backend", "epochs/s", "× vs the notebook's NumPy code", "noise"], rows,
+                 ["notebook-numpy is the notebook's own code, transcribed in bench/notebook_baseline.py."])
+
+
 def overhead_table(run: Run) -> Table:
     rows = [[p.backend, f"{p.median * 1e6:.2f}", f"{p.q1 * 1e6:.2f}–{p.q3 * 1e6:.2f}", p.rounds, _flag(p)]
             for b in run.backends for p in run.by_kind("overhead") if p.backend == b]
@@ -191,7 +203,7 @@ def unavailable_table(run: Run) -> Table | None:
 
 
 def tables(run: Run) -> list[Table]:
-    ts = [xor_table(run), overhead_table(run), sweep_table(run, "batch")]
+    ts = [xor_table(run), notebook_table(run), overhead_table(run), sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))
     ts += [startup_table(run), check_table(run), unavailable_table(run), machine_table(run)]

@@ -22,48 +22,50 @@ REFERENCE_BUDGET = 20_000  # reference work (samples x hidden x epochs) spent on
 _reference_cache = {}
 
 
-def _problem(n, hidden):
+NOTEBOOK = dict(bias=False, scheme="rand01", loss="sse")  # seed 003's notebook setting, with lr 1 and N=4
+
+
+def _problem(n, hidden, bias=True, scheme="uniform"):
     X, Y = impls.xor_dataset() if n == 4 else impls.noisy_xor(n, seed=0)
-    return impls.init_params(2, hidden, 1, seed=0), X, Y
+    return impls.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
 
 
-def calibrate(backend, params, X, Y, lr, target_s):
-    """Smallest power-of-two K whose call lasts at least target_s (after a warm-up call)."""
-    backend.train(params, X, Y, epochs=1, lr=lr)  # warm-up: JIT compile or cache load, never timed
+def calibrate(run, target_s):
+    """Smallest power-of-two K for which run(K) lasts at least target_s (after a warm-up call)."""
+    run(1)  # warm-up: JIT compile or cache load, never timed
     k = 1
     while True:
         t0 = time.perf_counter()
-        backend.train(params, X, Y, epochs=k, lr=lr)
+        run(k)
         dt = time.perf_counter() - t0
         if dt >= target_s or k >= 2**30:
             return k
         k *= 2 if dt * 4 >= target_s else 2 ** max(1, int(target_s / max(dt, 1e-7)).bit_length() - 1)
 
 
-def check_against_reference(backend, params, X, Y, lr, k):
-    """Fail loudly if the backend disagrees with the reference beyond its tolerance."""
+def check_against_reference(name, train, params, X, Y, lr, k, tol, loss="mse"):
+    """Fail loudly if train(epochs) -> Params disagrees with the reference beyond tol."""
     n, hidden = X.shape[0], params.sizes[1]
     epochs = max(1, min(k, REFERENCE_BUDGET // (n * hidden)))
-    key = (n, hidden, epochs, lr)
+    key = (n, hidden, epochs, lr, loss, params.bias)
     if key not in _reference_cache:
-        _reference_cache[key] = impls.get_backend(impls.REFERENCE).train(params, X, Y, epochs=epochs, lr=lr)
-    want = _reference_cache[key]
-    got = backend.train(params, X, Y, epochs=epochs, lr=lr)
-    tol = LONG_RUN_RTOL[backend.equivalence]
-    err = params_rel_err(got.params, want.params)
+        _reference_cache[key] = impls.get_backend(impls.REFERENCE).train(params, X, Y, epochs=epochs, lr=lr,
+                                                                          loss=loss).params
+    err = params_rel_err(train(epochs), _reference_cache[key])
     if not err <= tol:
-        pytest.fail(f"{backend.name} disagrees with the reference after {epochs} epochs "
-                    f"(N={n}, hidden={hidden}): relative error of the parameters {err:.3g} > {tol:g}; not timing it")
+        pytest.fail(f"{name} disagrees with the reference after {epochs} epochs (N={n}, hidden={hidden}): "
+                    f"relative error of the parameters {err:.3g} > {tol:g}; not timing it")
 
 
-def time_training(benchmark, backend, profile, kind, n, hidden, lr):
-    params, X, Y = _problem(n, hidden)
-    k = calibrate(backend, params, X, Y, lr, profile["target_s"])
-    check_against_reference(backend, params, X, Y, lr, k)
+def time_training(benchmark, backend, profile, kind, n, hidden, lr, bias=True, scheme="uniform", loss="mse"):
+    params, X, Y = _problem(n, hidden, bias, scheme)
+    k = calibrate(lambda e: backend.train(params, X, Y, epochs=e, lr=lr, loss=loss), profile["target_s"])
+    check_against_reference(backend.name, lambda e: backend.train(params, X, Y, epochs=e, lr=lr, loss=loss).params,
+                            params, X, Y, lr, k, LONG_RUN_RTOL[backend.equivalence], loss)
     benchmark.group = kind
     benchmark.extra_info.update(kind=kind, backend=backend.name, equivalence=backend.equivalence,
                                 N=n, hidden=hidden, K=k, lr=lr)
-    benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=lr),
+    benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=lr, loss=loss),
                        rounds=profile["rounds"], iterations=1, warmup_rounds=1)
 
 
@@ -75,12 +77,37 @@ def test_xor(benchmark, backend, profile):
 def test_call_overhead(benchmark, backend, profile):
     """epochs=1 per call: the Python-to-kernel boundary plus validation, in microseconds per call."""
     params, X, Y = _problem(4, 4)
-    check_against_reference(backend, params, X, Y, XOR_LR, 1)
+    check_against_reference(backend.name, lambda e: backend.train(params, X, Y, epochs=e, lr=XOR_LR).params,
+                            params, X, Y, XOR_LR, 1, LONG_RUN_RTOL[backend.equivalence])
     benchmark.group = "overhead"
     benchmark.extra_info.update(kind="overhead", backend=backend.name, equivalence=backend.equivalence,
                                 N=4, hidden=4, K=1, lr=XOR_LR)
     benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=1, lr=XOR_LR),
                        rounds=profile["overhead_rounds"], iterations=20, warmup_rounds=2)
+
+
+def test_notebook_setting(benchmark, backend, profile):
+    """Seed 003's notebook setting: 2-4-1 without biases, summed squared error, U[0, 1) init, lr 1, N=4."""
+    time_training(benchmark, backend, profile, "notebook", 4, 4, 1.0, **NOTEBOOK)
+
+
+def test_notebook_code(benchmark, profile):
+    """The notebook's own NumPy code (bench/notebook_baseline.py) in its own setting: the baseline to beat."""
+    from bench import notebook_baseline
+
+    params, X, Y = _problem(4, 4, bias=False, scheme="rand01")
+
+    def train(epochs):
+        return notebook_baseline.train(X, Y, params.w1, params.w2, epochs)
+
+    k = calibrate(train, profile["target_s"])
+    check_against_reference("the notebook's code", lambda e: impls.Params(train(e).weights1, None,
+                                                                         train(e).weights2, None),
+                            params, X, Y, 1.0, k, LONG_RUN_RTOL["reordered"], "sse")
+    benchmark.group = "notebook"
+    benchmark.extra_info.update(kind="notebook", backend="notebook-numpy", equivalence="reordered", N=4, hidden=4,
+                                K=k, lr=1.0)
+    benchmark.pedantic(train, args=(k,), rounds=profile["rounds"], iterations=1, warmup_rounds=1)
 
 
 @pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")
