@@ -110,22 +110,34 @@ def noisy_xor(n, *, noise=0.1, seed=0) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- validation
 
 
+_F64 = np.dtype(np.float64)
+
+
+def _finite(a: np.ndarray) -> bool:
+    """All entries finite. One dot product first: NaN or inf anywhere makes it non-finite; only an
+    overflowing sum of squares (|a| > 1e154) needs the exact, slower check."""
+    s = a.dot(a) if a.ndim == 1 else np.vdot(a, a)
+    return math.isfinite(s) or bool(np.isfinite(a).all())
+
+
 def _array(name: str, a, ndim: int, copy: bool) -> np.ndarray:
     """A C-contiguous float64 array from `a`, or a TypeError/ValueError naming `name`."""
-    if isinstance(a, np.ndarray):
-        arr = a
+    if a.__class__ is np.ndarray and a.dtype == _F64 and a.ndim == ndim and a.flags.c_contiguous:
+        arr = a.copy() if copy else a  # the common case, kept cheap: it runs on every train call
     else:
-        try:
-            arr = np.asarray(a)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{name} must be a rectangular numeric array, got {type(a).__name__} ({e})") from None
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must have an integer or floating dtype, got {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if arr.dtype != np.float64 or not arr.flags.c_contiguous or copy:
+        if isinstance(a, np.ndarray):
+            arr = a
+        else:
+            try:
+                arr = np.asarray(a)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"{name} must be a rectangular numeric array, got {type(a).__name__} ({e})") from None
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must have an integer or floating dtype, got {arr.dtype}")
+        if arr.ndim != ndim:
+            raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
         arr = np.array(arr, dtype=np.float64, order="C", copy=True)
-    if not np.isfinite(arr).all():
+    if arr.size and not _finite(arr):
         raise ValueError(f"{name} must be finite, but contains NaN or inf")
     return arr
 
@@ -162,6 +174,8 @@ def _X(X) -> np.ndarray:
 
 
 def _int(name: str, v, lo: int, hi: int) -> int:
+    if v.__class__ is int and lo <= v <= hi:  # the common case, without the slow ABC isinstance
+        return v
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(v).__name__} {v!r}")
     v = int(v)
@@ -200,9 +214,10 @@ def validate_train(params, X, Y, *, epochs, lr, loss, record_every) -> TrainJob:
         raise ValueError(f"Y must have n_out={w2.shape[1]} columns to match params.w2, got shape {Y.shape}")
     epochs = _int("epochs", epochs, 0, INT64_MAX)
     record_every = _int("record_every", record_every, 0, INT64_MAX)
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a real number, got {type(lr).__name__} {lr!r}")
-    lr = float(lr)
+    if lr.__class__ is not float:
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError(f"lr must be a real number, got {type(lr).__name__} {lr!r}")
+        lr = float(lr)
     if not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be finite and > 0, got {lr!r}")
     if loss not in LOSSES:
