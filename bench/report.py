@@ -145,6 +145,37 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
     return Table(title, [xname, *series, "fastest"], rows, notes)
 
 
+def roofline_table(run: Run) -> Table | None:
+    """Every timed point against the machine's ceiling (bench/roofline.py), as % of it."""
+    from bench.roofline import CEILING_SLACK, ceiling
+
+    peaks = run.peaks
+    if peaks is None:
+        return None
+    points = [p for p in run.points if p.kind in ("xor", "batch", "hidden")]
+    keys = sorted({(p.kind, p.N, p.hidden) for p in points}, key=lambda k: (("xor", "batch", "hidden").index(k[0]), k[2], k[1]))
+    names = [b for b in run.backends if any(p.backend == b for p in points)]
+    rows, worst = [], (0.0, None)
+    for kind, n, hidden in keys:
+        top = ceiling(peaks, n, hidden)
+        row = [kind, n, hidden, rate(top)]
+        for b in names:
+            p = next((p for p in points if (p.kind, p.N, p.hidden, p.backend) == (kind, n, hidden, b)), None)
+            if p is None:
+                row.append("-")
+                continue
+            share = p.epochs_per_s / top
+            if share > worst[0]:
+                worst = (share, f"{b} at {kind} N={n} hidden={hidden}")
+            row.append(f"{share:.1%}" + (" ⚠ above the ceiling: model bug" if share > CEILING_SLACK else ""))
+        rows.append(row)
+    notes = [f"Peaks on one core: exp {rate(peaks.exp)}/s, division {rate(peaks.div)}/s, FMA {rate(peaks.fma)}/s "
+             f"(element operations, AVX2 vectors); {peaks.cores} cores, used by the model from N=4096.",
+             f"Calibration: the closest any kernel came is {worst[0]:.1%} of the ceiling ({worst[1]})."]
+    return Table("Roofline: the model's ceiling in epochs/s, and each backend as % of it",
+                 ["benchmark", "N", "hidden", "ceiling epochs/s", *names], rows, notes)
+
+
 def startup_table(run: Run) -> Table | None:
     rows = []
     for p in run.by_kind("startup"):
@@ -206,7 +237,7 @@ def tables(run: Run) -> list[Table]:
     ts = [xor_table(run), notebook_table(run), overhead_table(run), sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))
-    ts += [startup_table(run), check_table(run), unavailable_table(run), machine_table(run)]
+    ts += [roofline_table(run), startup_table(run), check_table(run), unavailable_table(run), machine_table(run)]
     return [t for t in ts if t is not None]
 
 

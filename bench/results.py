@@ -79,9 +79,19 @@ class Run:
         return [p for p in self.points if p.kind == kind]
 
     @property
+    def peaks(self):
+        """The roofline's inputs measured in this run, or None."""
+        from bench.roofline import Peaks
+
+        for p in self.by_kind("peak"):
+            e = p.extra
+            return Peaks(float(e["exp_per_s"]), float(e["div_per_s"]), float(e["fma_per_s"]), int(e["cores"]))
+        return None
+
+    @property
     def backends(self) -> list:
         order = list(self.machine.get("backends", {}))
-        seen = {p.backend for p in self.points}
+        seen = {p.backend for p in self.points if p.kind != "peak"}
         return [b for b in order if b in seen] + sorted(seen - set(order))
 
     @property
@@ -117,7 +127,7 @@ def load(path: str) -> Run:
     for i, b in enumerate(benches):
         try:
             e, s = b["extra_info"], b["stats"]
-            if e["kind"] == "startup":
+            if e["kind"] in ("startup", "peak"):
                 K, N, hidden = 1, 0, 0
             else:
                 K, N, hidden = int(e["K"]), int(e["N"]), int(e["hidden"])

@@ -123,6 +123,20 @@ def test_hidden_sweep(benchmark, backend, profile, hidden, n):
     time_training(benchmark, backend, profile, "hidden", n, hidden, SWEEP_LR)
 
 
+def test_machine_peak(benchmark, profile):
+    """This machine's vector throughput for exp, division and FMA on one core: the roofline's inputs."""
+    from bench.roofline import Peaks
+
+    try:
+        peaks = Peaks.measure(0.3 if profile["name"] == "quick" else 0.9)
+    except (RuntimeError, impls.BackendUnavailable) as e:
+        pytest.skip(f"no roofline on this machine: {e}")
+    benchmark.group = "peak"
+    benchmark.extra_info.update(kind="peak", backend="machine", N=0, hidden=0, K=1, exp_per_s=peaks.exp,
+                                div_per_s=peaks.div, fma_per_s=peaks.fma, cores=peaks.cores)
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+
+
 def _startup(name, cache_dir):
     env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
     out = subprocess.run([sys.executable, "-m", "bench.startup", name], env=env,

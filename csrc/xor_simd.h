@@ -32,6 +32,11 @@ int xor_simd_forward(double *out, int64_t out_len,
                      const double *X, int64_t X_len,
                      int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out);
 
+/* The machine's limit on one core, for bench/roofline.py: rates[0] exps, rates[1] divisions, rates[2] FMAs
+ * per second (vector throughput of the AVX2 path, in element operations), each measured for about
+ * seconds/3. XOR_ERR_ARG without AVX2+FMA. */
+int xor_simd_peak(double *rates, int64_t rates_len, double seconds);
+
 /* which compiled path runs on this CPU, e.g. "avx2+fma, 4 doubles per vector" */
 const char *xor_simd_path(void);
 
