@@ -52,7 +52,8 @@ def facts() -> dict:
         "system": f"{platform.system()} {platform.release()}",
         "versions": versions(),
         "threads": {k: os.environ.get(k) for k in
-                    ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")},
+                    ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                     "BLIS_NUM_THREADS", "NUMBA_NUM_THREADS")},
         "gc_enabled": gc.isenabled(),
         "python_executable": sys.executable,
         "commit": git_commit(),

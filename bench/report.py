@@ -176,6 +176,35 @@ def roofline_table(run: Run) -> Table | None:
                  ["benchmark", "N", "hidden", "ceiling epochs/s", *names], rows, notes)
 
 
+def threads_table(run: Run) -> Table | None:
+    pts = run.by_kind("threads")
+    if not pts:
+        return None
+    rows = []
+    for n in sorted({p.N for p in pts}):
+        one = next((p for p in pts if p.N == n and p.extra.get("threads") == 1), None)
+        many = next((p for p in pts if p.N == n and p.extra.get("threads") == "all"), None)
+        if one and many:
+            rows.append([n, rate(one.epochs_per_s), rate(many.epochs_per_s),
+                         ratio(many.epochs_per_s / one.epochs_per_s), _flag(one) or _flag(many)])
+    return Table("c-simd: one thread against every core (hidden 4): epochs/s",
+                 ["N", "1 thread", f"{run.machine.get('cores', '?')} cores", "speed-up", "noise"], rows,
+                 ["Chunks of 256 samples are summed in a fixed order, so both give the same bits."])
+
+
+def trades_table(run: Run) -> Table | None:
+    rows = []
+    for name, f in run.machine.get("backends", {}).items():
+        if f.get("available"):
+            rows.append([name, f.get("equivalence", "?"), "yes" if f.get("fma") else "no",
+                         f.get("simd", "none (scalar)" if "cflags" in f else "-"), str(f.get("threads", 1)),
+                         f.get("exp", "-"), f.get("fastmath", "-") if "fastmath" in f else "-"])
+    if not rows:
+        return None
+    return Table("What each backend trades", ["backend", "equivalence", "FMA", "SIMD", "threads", "exp", "fastmath"],
+                 rows)
+
+
 def startup_table(run: Run) -> Table | None:
     rows = []
     for p in run.by_kind("startup"):
@@ -237,7 +266,8 @@ def tables(run: Run) -> list[Table]:
     ts = [xor_table(run), notebook_table(run), overhead_table(run), sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))
-    ts += [roofline_table(run), startup_table(run), check_table(run), unavailable_table(run), machine_table(run)]
+    ts += [threads_table(run), roofline_table(run), startup_table(run), check_table(run), trades_table(run),
+           unavailable_table(run), machine_table(run)]
     return [t for t in ts if t is not None]
 
 

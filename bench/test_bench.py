@@ -123,6 +123,25 @@ def test_hidden_sweep(benchmark, backend, profile, hidden, n):
     time_training(benchmark, backend, profile, "hidden", n, hidden, SWEEP_LR)
 
 
+@pytest.mark.parametrize("n", [4096, 65536], ids=lambda n: f"N={n}")
+@pytest.mark.parametrize("threads", [1, 0], ids=["1-thread", "all-cores"])
+def test_threads(benchmark, profile, threads, n):
+    """c-simd on one thread and on every core, on the same batch: what the second core buys."""
+    from impls.c_simd_impl import CSimdBackend
+
+    if "c-simd" not in profiles.selected_backends(impls.names()):
+        pytest.skip("c-simd not selected")
+    be = CSimdBackend()
+    be.max_threads = threads
+    params, X, Y = _problem(n, 4)
+    k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=SWEEP_LR), profile["target_s"])
+    benchmark.group = "threads"
+    benchmark.extra_info.update(kind="threads", backend="c-simd", threads=threads or "all", N=n, hidden=4, K=k,
+                                lr=SWEEP_LR)
+    benchmark.pedantic(be.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=SWEEP_LR),
+                       rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+
+
 def test_machine_peak(benchmark, profile):
     """This machine's vector throughput for exp, division and FMA on one core: the roofline's inputs."""
     from bench.roofline import Peaks

@@ -166,4 +166,5 @@ class NumbaBackend(Backend):
 
     def info(self):
         import llvmlite
-        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": False}
+        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": False, "fma": False,
+                "simd": "none (scalar loops)", "threads": 1, "exp": "libm"}

@@ -123,6 +123,9 @@ class PythonBackend(Backend):
         losses[...] = history
         return final
 
+    def info(self):
+        return {"fma": False, "simd": "none", "threads": 1, "exp": "libm (math.exp)"}
+
     def _predict(self, out, w1, b1, w2, b2, X):
         w1, w2 = w1.tolist(), w2.tolist()
         b1 = None if b1 is None else b1.tolist()
