@@ -82,31 +82,6 @@ static void backward_sample(double *dw1, double *db1, double *dw2,
     }
 }
 
-/* a * b into *out, or 0 if either is < 1 or the product overflows */
-static int checked_mul(int64_t *out, int64_t a, int64_t b) {
-    if (a < 1 || b < 1 || a > INT64_MAX / b) {
-        return 0;
-    }
-    *out = a * b;
-    return 1;
-}
-
-/* every size >= 1, every length equal to the product of its sizes, biases both present or both absent */
-static int check_sizes(int64_t w1_len, const double *b1, int64_t b1_len, int64_t w2_len,
-                       const double *b2, int64_t b2_len, int64_t X_len, int64_t Y_len,
-                       int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out) {
-    int64_t n;
-    if (!checked_mul(&n, n_in, n_hidden) || n != w1_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_hidden, n_out) || n != w2_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_samples, n_in) || n != X_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_samples, n_out) || n != Y_len) return XOR_ERR_SIZE;
-    if ((b1 == NULL) != (b2 == NULL)) return XOR_ERR_ARG;
-    if (b1 && (b1_len != n_hidden || b2_len != n_out)) return XOR_ERR_SIZE;
-    /* every work buffer below is at most this many doubles; keep its byte count far from overflow */
-    if (n_in > (INT64_MAX / 64) / n_hidden || n_hidden > (INT64_MAX / 64) / n_out) return XOR_ERR_SIZE;
-    return XOR_OK;
-}
-
 static double loss_of(const double *X, const double *Y, const double *w1, const double *b1,
                       const double *w2, const double *b2, double *hidden, double *out,
                       int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out, int loss_kind) {
@@ -127,13 +102,10 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                   const double *X, int64_t X_len, const double *Y, int64_t Y_len,
                   int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                   int64_t epochs, double lr, int loss_kind, int64_t record_every) {
-    if (!w1 || !w2 || !X || !Y || !final_loss) return XOR_ERR_ARG;
-    if (epochs < 0 || record_every < 0 || !isfinite(lr) || !(lr > 0.0)) return XOR_ERR_ARG;
-    if (loss_kind != XOR_LOSS_MSE && loss_kind != XOR_LOSS_SSE) return XOR_ERR_ARG;
-    int rc = check_sizes(w1_len, b1, b1_len, w2_len, b2, b2_len, X_len, Y_len, n_samples, n_in, n_hidden, n_out);
+    int rc = xor_check_train_args(w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, losses, losses_len, final_loss,
+                                  X, X_len, Y, Y_len, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
+                                  record_every);
     if (rc != XOR_OK) return rc;
-    int64_t n_recorded = record_every > 0 ? epochs / record_every + (epochs % record_every != 0) : 0;
-    if (losses_len != n_recorded || (n_recorded > 0 && !losses)) return XOR_ERR_SIZE;
 
     /* work buffer: hidden (n_hidden), out (n_out), d_out (n_out), dw1 (n_in, n_hidden), db1 (n_hidden),
      * dw2 (n_hidden, n_out), db2 (n_out) */
@@ -182,8 +154,8 @@ int xor_net_forward(double *out, int64_t out_len,
                     const double *w2, int64_t w2_len, const double *b2, int64_t b2_len,
                     const double *X, int64_t X_len,
                     int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out) {
-    if (!out || !w1 || !w2 || !X) return XOR_ERR_ARG;
-    int rc = check_sizes(w1_len, b1, b1_len, w2_len, b2, b2_len, X_len, out_len, n_samples, n_in, n_hidden, n_out);
+    int rc = xor_check_forward_args(out_len, out, w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, X, X_len,
+                                    n_samples, n_in, n_hidden, n_out);
     if (rc != XOR_OK) return rc;
     double *hidden = malloc((size_t)n_hidden * sizeof(double));
     if (!hidden) return XOR_ERR_NOMEM;

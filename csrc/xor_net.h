@@ -11,13 +11,7 @@
 
 #include <stdint.h>
 
-#define XOR_OK 0
-#define XOR_ERR_SIZE (-1)   /* a size is < 1, a product overflows, or a buffer length does not match */
-#define XOR_ERR_ARG (-2)    /* epochs/record_every < 0, lr not finite and > 0, bad loss kind, NULL pointer */
-#define XOR_ERR_NOMEM (-3)  /* the work buffer could not be allocated */
-
-#define XOR_LOSS_MSE 0
-#define XOR_LOSS_SSE 1
+#include "xor_common.h"
 
 /* Train in place for `epochs` full-batch gradient steps. b1 and b2 are both NULL (no bias) or both set.
  * losses receives the loss at the start of epoch 0, k, 2k, ... (k = record_every > 0); with k == 0 it may

@@ -279,32 +279,17 @@ int xor_simd_max_threads(void) {
 #endif
 }
 
-static int checked_mul(int64_t *out, int64_t a, int64_t b) {
-    if (a < 1 || b < 1 || a > INT64_MAX / b) return 0;
-    *out = a * b;
-    return 1;
-}
-
 int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                    double *w2, int64_t w2_len, double *b2, int64_t b2_len,
                    double *losses, int64_t losses_len, double *final_loss,
                    const double *X, int64_t X_len, const double *Y, int64_t Y_len,
                    int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                    int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads) {
-    if (!w1 || !w2 || !X || !Y || !final_loss) return XOR_ERR_ARG;
-    if (epochs < 0 || record_every < 0 || !isfinite(lr) || !(lr > 0.0) || max_threads < 0) return XOR_ERR_ARG;
-    if (loss_kind != XOR_LOSS_MSE && loss_kind != XOR_LOSS_SSE) return XOR_ERR_ARG;
-    if ((b1 == NULL) != (b2 == NULL)) return XOR_ERR_ARG;
-    int64_t n;
-    if (!checked_mul(&n, n_in, n_hidden) || n != w1_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_hidden, n_out) || n != w2_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_samples, n_in) || n != X_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_samples, n_out) || n != Y_len) return XOR_ERR_SIZE;
-    if (b1 && (b1_len != n_hidden || b2_len != n_out)) return XOR_ERR_SIZE;
-    if (n_samples > INT64_MAX / 64 - XOR_SIMD_CHUNK || n_in > (1 << 20) || n_hidden > (1 << 20) || n_out > (1 << 20))
-        return XOR_ERR_SIZE;
-    int64_t n_recorded = record_every > 0 ? epochs / record_every + (epochs % record_every != 0) : 0;
-    if (losses_len != n_recorded || (n_recorded > 0 && !losses)) return XOR_ERR_SIZE;
+    int rc = xor_check_train_args(w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, losses, losses_len, final_loss,
+                                  X, X_len, Y, Y_len, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
+                                  record_every);
+    if (rc != XOR_OK) return rc;
+    if (max_threads < 0) return XOR_ERR_ARG;
 
     job_t J = {.w1 = w1, .b1 = b1, .w2 = w2, .b2 = b2, .n_in = n_in, .n_hidden = n_hidden, .n_out = n_out};
     /* the chunking depends on n_samples only, never on the number of threads */
@@ -317,6 +302,11 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     J.threads = n_samples >= XOR_SIMD_PARALLEL_MIN ? (max_threads > 0 && max_threads < cores ? max_threads : cores) : 1;
     if (J.threads > J.n_chunks) J.threads = (int)J.n_chunks;
 
+    /* every byte count below is checked against overflow before it is computed */
+    if (!xor_mul_within(J.n_pad, n_in + n_out + 1, XOR_MAX_DOUBLES) ||
+        !xor_mul_within(J.n_chunks, J.n_acc, XOR_MAX_DOUBLES / LANES) ||
+        !xor_mul_within(J.threads, n_hidden + n_out + 8, XOR_MAX_DOUBLES / LANES))
+        return XOR_ERR_NOMEM;
     size_t data = (size_t)((n_in + n_out + 1) * J.n_pad) * sizeof(double);
     size_t acc = (size_t)(J.n_chunks * J.n_acc) * sizeof(vd);
     J.work_stride = (n_hidden + n_out + 3) / 4 * 4 + 4; /* whole 128-byte lines, plus one line of padding */
@@ -388,17 +378,11 @@ int xor_simd_forward(double *out, int64_t out_len,
                      const double *w2, int64_t w2_len, const double *b2, int64_t b2_len,
                      const double *X, int64_t X_len,
                      int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out) {
-    if (!out || !w1 || !w2 || !X) return XOR_ERR_ARG;
-    if ((b1 == NULL) != (b2 == NULL)) return XOR_ERR_ARG;
-    int64_t n;
-    if (!checked_mul(&n, n_in, n_hidden) || n != w1_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_hidden, n_out) || n != w2_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_samples, n_in) || n != X_len) return XOR_ERR_SIZE;
-    if (!checked_mul(&n, n_samples, n_out) || n != out_len) return XOR_ERR_SIZE;
-    if (b1 && (b1_len != n_hidden || b2_len != n_out)) return XOR_ERR_SIZE;
-    if (n_samples > INT64_MAX / 64 - LANES || n_in > (1 << 20) || n_hidden > (1 << 20) || n_out > (1 << 20))
-        return XOR_ERR_SIZE;
+    int rc = xor_check_forward_args(out_len, out, w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, X, X_len,
+                                    n_samples, n_in, n_hidden, n_out);
+    if (rc != XOR_OK) return rc;
     int64_t n_pad = (n_samples + LANES - 1) / LANES * LANES;
+    if (!xor_mul_within(n_pad, n_in, XOR_MAX_DOUBLES)) return XOR_ERR_NOMEM;
     size_t data = (size_t)(n_in * n_pad) * sizeof(double);
     char *mem = NULL;
     if (posix_memalign((void **)&mem, 64, data + (size_t)n_hidden * sizeof(vd)) != 0) return XOR_ERR_NOMEM;

@@ -7,13 +7,7 @@
 
 #include <stdint.h>
 
-#define XOR_OK 0
-#define XOR_ERR_SIZE (-1)
-#define XOR_ERR_ARG (-2)
-#define XOR_ERR_NOMEM (-3)
-
-#define XOR_LOSS_MSE 0
-#define XOR_LOSS_SSE 1
+#include "xor_common.h"
 
 /* batches of at least this many samples use every core (max_threads permitting) */
 #define XOR_SIMD_PARALLEL_MIN 4096

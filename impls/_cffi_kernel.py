@@ -35,6 +35,25 @@ class Kernel:
         """(pointer, length) of a float64 array without copying, or (NULL, 0) for None."""
         return (self.NULL, 0) if a is None else (self._from_buffer("double[]", a, require_writable=False), a.size)
 
+    def train(self, fn, job, losses, *extra) -> float:
+        """Call a kernel's *_train entry point on a validated TrainJob; returns the final loss."""
+        n_samples, n_in = job.X.shape
+        n_hidden, n_out = job.w2.shape
+        final = self.ffi.new("double *")
+        buf = self.buf
+        self.check(fn(*buf(job.w1), *buf(job.b1), *buf(job.w2), *buf(job.b2),
+                      *buf(losses if losses.size else None), final, *buf(job.X), *buf(job.Y),
+                      n_samples, n_in, n_hidden, n_out, job.epochs, job.lr, LOSS_KIND[job.loss],
+                      job.record_every, *extra))
+        return final[0]
+
+    def forward(self, fn, out, w1, b1, w2, b2, X) -> None:
+        """Call a kernel's *_forward entry point: out (N, n_out) from validated arrays."""
+        n_samples, n_in = X.shape
+        n_hidden, n_out = w2.shape
+        buf = self.buf
+        self.check(fn(*buf(out), *buf(w1), *buf(b1), *buf(w2), *buf(b2), *buf(X), n_samples, n_in, n_hidden, n_out))
+
     def check(self, rc: int) -> None:
         if rc == 0:
             return

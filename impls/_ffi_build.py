@@ -15,6 +15,7 @@ import sysconfig
 from cffi import FFI
 
 CSRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc")
+COMMON = "xor_common.h"  # error codes, loss kinds and argument checks, shared by both kernels
 
 KERNELS = {
     "impls._xor_c": dict(sources=["xor_net.c"], header="xor_net.h",
@@ -29,19 +30,22 @@ def source_hash(module, csrc=CSRC):
     """sha256 over one kernel's C sources and header, in a fixed order."""
     k = KERNELS[module]
     h = hashlib.sha256()
-    for name in sorted(k["sources"] + [k["header"]]):
+    for name in sorted(k["sources"] + [k["header"], COMMON]):
         with open(os.path.join(csrc, name), "rb") as f:
             h.update(name.encode() + b"\0" + f.read())
     return h.hexdigest()
 
 
 def _cdef(header):
-    """The header's declarations, preprocessor lines dropped and integer constants kept, as cdef wants them."""
+    """The header's declarations, preprocessor lines dropped, and the integer constants of it and of the
+    common header, as cdef wants them (the common header's inline checks stay on the C side)."""
     with open(os.path.join(CSRC, header)) as f:
         text = f.read()
+    with open(os.path.join(CSRC, COMMON)) as f:
+        common = f.read()
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    defines = ["#define " + ln.split()[1] + " ..." for ln in text.splitlines()
-               if ln.startswith("#define XOR_") and len(ln.split()) > 2]
+    defines = ["#define " + ln.split()[1] + " ..." for ln in (common + "\n" + text).splitlines()
+               if ln.startswith("#define XOR_") and len(ln.split()) > 2 and not ln.split()[2].startswith("((")]
     return "\n".join(defines + lines + ["const char *xor_build_info(void);"])
 
 

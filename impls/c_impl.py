@@ -5,7 +5,7 @@ are the reference's bits.
 """
 from __future__ import annotations
 
-from ._cffi_kernel import LOSS_KIND, Kernel
+from ._cffi_kernel import Kernel
 from .core import Backend
 
 K = Kernel("impls._xor_c")
@@ -18,23 +18,10 @@ class CBackend(Backend):
     description = "scalar C (csrc/xor_net.c) through cffi, -O3 -ffp-contract=off"
 
     def _train(self, job, losses):
-        n_samples, n_in = job.X.shape
-        n_hidden, n_out = job.w2.shape
-        final = K.ffi.new("double *")
-        K.check(K.lib.xor_net_train(
-            *K.buf(job.w1), *K.buf(job.b1), *K.buf(job.w2), *K.buf(job.b2),
-            *K.buf(losses if losses.size else None), final,
-            *K.buf(job.X), *K.buf(job.Y),
-            n_samples, n_in, n_hidden, n_out,
-            job.epochs, job.lr, LOSS_KIND[job.loss], job.record_every))
-        return final[0]
+        return K.train(K.lib.xor_net_train, job, losses)
 
     def _predict(self, out, w1, b1, w2, b2, X):
-        n_samples, n_in = X.shape
-        n_hidden, n_out = w2.shape
-        K.check(K.lib.xor_net_forward(
-            *K.buf(out), *K.buf(w1), *K.buf(b1), *K.buf(w2), *K.buf(b2), *K.buf(X),
-            n_samples, n_in, n_hidden, n_out))
+        K.forward(K.lib.xor_net_forward, out, w1, b1, w2, b2, X)
 
     def info(self):
         import cffi
