@@ -198,7 +198,6 @@ def run(setting: Setting, hidden, lr, out: str, jobs: int = 2, progress=True) ->
                 print(file=sys.stderr)
         except KeyboardInterrupt:
             interrupted = True
-            pool.shutdown(wait=False, cancel_futures=True)
             print(f"\ninterrupted: {sum(1 for c in grid if c in done)} of {len(grid)} configurations are saved "
                   f"in {path}; run the same command again to resume", file=sys.stderr)
         finally:
