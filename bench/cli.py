@@ -75,7 +75,9 @@ def cmd_check(args) -> int:
     print(" " * 60, end="\r", file=sys.stderr)
     print(equivalence.format_table(report))
     if args.json:
-        _write_json(args.json, report.to_json())
+        from bench.results import write_json
+
+        write_json(args.json, report.to_json())
         print(f"wrote {args.json}")
     return 0 if report.ok else 1
 
@@ -88,24 +90,6 @@ def _backend_list(text):
     if unknown:
         raise ValueError(f"--backends: unknown backend(s) {', '.join(unknown)}; known: {', '.join(impls.names())}")
     return chosen
-
-
-def _write_json(path, data):
-    """Write JSON atomically: a temporary file in the same folder, then a rename."""
-    import json
-    import os
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def cmd_run(args) -> int:

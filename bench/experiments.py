@@ -137,7 +137,7 @@ def read_results(path: str, setting: Setting) -> dict:
         except json.JSONDecodeError:
             if i >= len(lines) - 2:  # the last line, cut short: drop it
                 break
-            raise ExperimentError(f"{path}: line {i + 1} is not JSON; refusing to resume from a damaged file")
+            raise ExperimentError(f"{path}: line {i + 1} is not JSON; refusing to resume from a damaged file") from None
         if i == 0:
             if rec.get("type") != "header":
                 raise ExperimentError(f"{path}: no header line; not an xorbench experiments file")
@@ -314,8 +314,8 @@ def plots(results: list, setting: Setting, out: str) -> list[str]:
 
 def write_report(results: list, setting: Setting, out: str, title: str) -> list[str]:
     text = f"# {title}\n\n" + table(results, setting) + "\n![loss curves](loss_curves.png)\n\n![ok rate](heatmap.png)\n"
+    from bench.results import write_atomic
+
     path = os.path.join(out, "experiments.md")
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
+    write_atomic(path, text)
     return [path, *plots(results, setting, out)]

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import os
 
-from bench.results import NOISE_CV, Run
+from bench.results import NOISE_CV, Run, write_atomic
 
 REFERENCE = "python"
 
@@ -125,16 +124,17 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
     if not series:
         return None
     xname = "N" if kind == "batch" else "hidden"
-    xs = sorted({x for s in series.values() for x, _ in s})
+    at = {b: dict(s) for b, s in series.items()}  # backend -> {x: point}
+    xs = sorted({x for points in at.values() for x in points})
     rows = []
     for x in xs:
         row = [x]
-        for b, s in series.items():
-            p = dict(s).get(x)
+        for points in at.values():
+            p = points.get(x)
             row.append("-" if p is None else f"{rate(p.samples_per_s)} ({rate(p.epochs_per_s)} ep/s)"
                        + (" ⚠" if p.noise() else ""))
-        ref = dict(series.get(REFERENCE, [])).get(x)
-        best = max((dict(s)[x] for s in series.values() if x in dict(s)), key=lambda p: p.samples_per_s)
+        ref = at.get(REFERENCE, {}).get(x)
+        best = max((points[x] for points in at.values() if x in points), key=lambda p: p.samples_per_s)
         row.append(f"{best.backend} ({ratio(best.samples_per_s / ref.samples_per_s) if ref else '-'} vs {REFERENCE})")
         rows.append(row)
     title = ("Batch sweep (hidden 4, lr 0.1): samples/s (epochs/s)" if kind == "batch"
@@ -295,7 +295,7 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
         ax.set_xlabel("epochs/s (log scale; bars: median, whiskers: IQR)")
         ax.set_title(f"Canonical XOR 2-4-1, N=4 — {run.label}", fontsize=9)
         ref = xor.get(REFERENCE)
-        for bar, b, v in zip(bars, names, vals):
+        for bar, v in zip(bars, vals):
             txt = rate(v) + (f"  ({ratio(v / ref.epochs_per_s)} {REFERENCE})" if ref else "")
             ax.text(v * 1.1, bar.get_y() + bar.get_height() / 2, txt, va="center", fontsize=8)
         ax.set_xlim(right=max(vals) * 30)
@@ -372,10 +372,7 @@ def write(runs: list[Run], folder: str) -> list[str]:
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
     for name, text in (("report.md", "\n".join(md)), ("report.html", page)):
         path = os.path.join(folder, name)
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        write_atomic(path, text)
         written.append(path)
     return written
 

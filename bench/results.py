@@ -3,12 +3,33 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
+import tempfile
 from dataclasses import dataclass, field
 
 RUN_SCHEMA = "xorbench-run/1"
 NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged noisy
 MIN_ROUNDS = 5  # fewer rounds than this is flagged too
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write text to path through a temporary file in the same folder and a rename: a reader, or an
+    interruption, never sees a half-written file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write_json(path: str, data) -> None:
+    write_atomic(path, json.dumps(data, indent=1, default=str))
 
 
 class ResultsError(Exception):

@@ -16,13 +16,6 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 CHECK_EPOCHS = {"quick": 2_000, "full": 10_000}
 
 
-def _atomic_json(path: str, data) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, default=str)
-    os.replace(tmp, path)
-
-
 def _from_stream(stream: str, names) -> dict:
     """A result file's content from the benchmarks streamed so far."""
     from datetime import datetime, timezone
@@ -107,7 +100,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     data.setdefault("xorbench", {"schema": results.RUN_SCHEMA, "profile": profile})
     data["xorbench"].update(check=check.to_json(), excluded=excluded, interrupted=interrupted,
                             **({"label": label} if label else {}))
-    _atomic_json(final, data)
+    results.write_json(final, data)
     if interrupted:
         print(f"\nxorbench run: interrupted; the {len(data['benchmarks'])} benchmarks completed so far are in {final}")
     elif rc != 0:
