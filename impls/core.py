@@ -114,10 +114,18 @@ _F64 = np.dtype(np.float64)
 
 
 def _finite(a: np.ndarray) -> bool:
-    """All entries finite. One dot product first: NaN or inf anywhere makes it non-finite; only an
-    overflowing sum of squares (|a| > 1e154) needs the exact, slower check."""
-    s = a.dot(a) if a.ndim == 1 else np.vdot(a, a)
+    """All entries finite. One reduction first: NaN or inf anywhere makes it non-finite; only an
+    overflowing sum (|a| > 1e154 for the dot) needs the exact, slower check. Small arrays use a dot
+    product, the cheapest call; large ones a plain sum, because OpenBLAS runs a long dot on every core
+    and leaves its threads spinning, which starves a threaded kernel started right after."""
+    if a.size <= _DOT_MAX:
+        s = a.dot(a) if a.ndim == 1 else np.vdot(a, a)
+    else:
+        s = a.sum()
     return math.isfinite(s) or bool(np.isfinite(a).all())
+
+
+_DOT_MAX = 8192  # OpenBLAS's ddot stays single-threaded up to 10,000 elements
 
 
 def _array(name: str, a, ndim: int, copy: bool) -> np.ndarray:

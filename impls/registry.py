@@ -12,6 +12,7 @@ BACKENDS = {
     "numba": "impls.numba_impl:NumbaBackend",
     "c": "impls.c_impl:CBackend",
     "c-simd": "impls.c_simd_impl:CSimdBackend",
+    "numba-fast": "impls.numba_fast_impl:NumbaFastBackend",
 }
 
 #: the backends CI requires: each must load, or the run fails

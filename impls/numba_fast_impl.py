@@ -1,0 +1,315 @@
+"""Numba, fast: the reference's maths a layer at a time over blocks of samples, fastmath, its own vector exp,
+prange over blocks for large batches.
+
+Not bit-identical, by design; held to the "fast" tolerances. Forced differences from the reference:
+  * samples are columns (Xt is (n_in, N)) and every innermost loop runs over the samples of one block,
+    because that is the loop LLVM's loop vectorizer can take (Numba switches LLVM's SLP vectorizer off,
+    numba#8705, so short fixed-size lane loops stay scalar);
+  * N is padded to a multiple of LANES with zero-weight samples, so those loops never run a scalar tail;
+  * error_model="numpy": a division by zero gives inf instead of raising, which would otherwise put a
+    branch in every loop with a division and stop it vectorizing;
+  * gradients are summed per block of BLOCK samples (in whatever lane order LLVM's vectorized reduction
+    uses), then across blocks in block order; the block size is fixed, never derived from the thread
+    count, so results do not vary between runs or with the number of threads;
+  * fastmath (reassociation, FMA contraction, reciprocal; not nnan/ninf, so inf and NaN keep their
+    meaning) lets LLVM vectorize the reductions and fuse multiply-adds;
+  * exp is its own (Cody-Waite reduction, degree-12 polynomial, 2^k built from bits), <= 3 ULP from libm's,
+    because math.exp stays a scalar libm call unless Intel's SVML is installed;
+  * the sigmoid for z < 0 is e * (1 / (1 + e)), sharing the division with the z >= 0 branch.
+fastmath sets flags on LLVM instructions only; it never changes the process floating-point environment.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+from numba.core import types
+from numba.extending import intrinsic
+
+from .core import Backend
+
+LANES = 4  # N is padded to a multiple of this: 4 doubles, one AVX2 register
+BLOCK = 256  # samples per block; blocks are the unit of work for threads and of the fixed-order sum
+PARALLEL_MIN = 4096  # batches of this many samples or more use every core
+FLAGS = {"reassoc", "contract", "nsz", "arcp", "afn"}  # fast, but inf and NaN keep their meaning
+EXP_FLAGS = {"contract", "nsz", "afn"}  # no reassociation: it would merge the two-part ln 2 back into one
+
+LOG2E = 1.4426950408889634
+LN2_HI = 0.6931471803691238  # ln 2 split so k * LN2_HI is exact for |k| < 2**20
+LN2_LO = 1.9082149292705877e-10
+EXP_MIN = -746.0  # exp(x) rounds to 0 below this
+
+
+@intrinsic
+def _float_from_bits(typingctx, bits):
+    """The float64 whose IEEE-754 bits are the int64 `bits` (an LLVM bitcast, which vectorizes)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+    return types.float64(types.int64), codegen
+
+
+@njit(fastmath=EXP_FLAGS, error_model="numpy")  # not inlined by Numba, so its own flags survive; LLVM inlines it
+def exp_neg(x):
+    """exp(x) for x <= 0, exact into the subnormals; 2^k is applied in two halves so neither overflows."""
+    x = max(x, EXP_MIN)
+    kf = math.floor(x * LOG2E + 0.5)
+    r = (x - kf * LN2_HI) - kf * LN2_LO
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    p = ((1.0 + r) + r2 * (1.0 / 2 + r * (1.0 / 6)) + r4 * ((1.0 / 24 + r * (1.0 / 120))
+         + r2 * (1.0 / 720 + r * (1.0 / 5040)))
+         + r8 * ((1.0 / 40320 + r * (1.0 / 362880)) + r2 * (1.0 / 3628800 + r * (1.0 / 39916800))
+                 + r4 * (1.0 / 479001600)))
+    k = np.int64(kf)
+    half = k >> 1
+    return p * _float_from_bits((half + 1023) << 52) * _float_from_bits((k - half + 1023) << 52)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def sigmoid(z):
+    e = exp_neg(-abs(z))
+    s = 1.0 / (1.0 + e)
+    return s if z >= 0.0 else e * s
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, count,
+          w1, b1, w2, b2, scale, has_bias):
+    """Forward and backward over samples [start, start + count), a layer at a time; sums go to slot b.
+
+    Shapes: Xt (n_in, Np), Yt (n_out, Np), mask (Np,); scratch hidden (n_hidden, >= count),
+    d_out (n_out, >= count), d_z1 (>= count,); slots dw1 (blocks, n_in, n_hidden), db1 (blocks, n_hidden),
+    dw2 (blocks, n_hidden, n_out), db2 (blocks, n_out), sq (blocks,).
+    Every innermost loop runs over the block's samples: that is the loop LLVM vectorizes.
+    """
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    for j in range(n_hidden):
+        for m in range(count):
+            hidden[j, m] = 0.0
+        for i in range(n_in):
+            w = w1[i, j]
+            for m in range(count):
+                hidden[j, m] += Xt[i, start + m] * w
+        bias = b1[j] if has_bias else 0.0
+        for m in range(count):
+            hidden[j, m] = sigmoid(hidden[j, m] + bias if has_bias else hidden[j, m])
+    total = 0.0
+    for k in range(n_out):
+        for m in range(count):
+            d_out[k, m] = 0.0
+        for j in range(n_hidden):
+            w = w2[j, k]
+            for m in range(count):
+                d_out[k, m] += hidden[j, m] * w
+        bias = b2[k] if has_bias else 0.0
+        g = 0.0
+        for m in range(count):
+            out = sigmoid(d_out[k, m] + bias if has_bias else d_out[k, m])
+            diff = (out - Yt[k, start + m]) * mask[start + m]
+            total += diff * diff
+            d_out[k, m] = scale * diff * out * (1.0 - out)
+            g += d_out[k, m]
+        db2[b, k] = g
+    sq[b] = total
+    for j in range(n_hidden):
+        for m in range(count):
+            d_z1[m] = 0.0
+        for k in range(n_out):
+            w = w2[j, k]
+            g = 0.0
+            for m in range(count):
+                g += hidden[j, m] * d_out[k, m]
+                d_z1[m] += d_out[k, m] * w
+            dw2[b, j, k] = g
+        g = 0.0
+        for m in range(count):
+            d_z1[m] *= hidden[j, m] * (1.0 - hidden[j, m])
+            g += d_z1[m]
+        db1[b, j] = g
+        for i in range(n_in):
+            g = 0.0
+            for m in range(count):
+                g += Xt[i, start + m] * d_z1[m]
+            dw1[b, i, j] = g
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def step(w1, b1, w2, b2, dw1, db1, dw2, db2, lr, has_bias):
+    """Subtract lr times the gradients, summed over blocks in block order."""
+    n_blocks, n_in, n_hidden = dw1.shape
+    n_out = w2.shape[1]
+    for i in range(n_in):
+        for j in range(n_hidden):
+            g = dw1[0, i, j]
+            for b in range(1, n_blocks):
+                g += dw1[b, i, j]
+            w1[i, j] -= lr * g
+    for j in range(n_hidden):
+        for k in range(n_out):
+            g = dw2[0, j, k]
+            for b in range(1, n_blocks):
+                g += dw2[b, j, k]
+            w2[j, k] -= lr * g
+    if has_bias:
+        for j in range(n_hidden):
+            g = db1[0, j]
+            for b in range(1, n_blocks):
+                g += db1[b, j]
+            b1[j] -= lr * g
+        for k in range(n_out):
+            g = db2[0, k]
+            for b in range(1, n_blocks):
+                g += db2[b, k]
+            b2[k] -= lr * g
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def in_order(sq):
+    total = sq[0]
+    for b in range(1, sq.shape[0]):
+        total += sq[b]
+    return total
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def epoch_serial(dw1, db1, dw2, db2, sq, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias):
+    n_padded = Xt.shape[1]
+    for b in range(sq.shape[0]):
+        start = b * BLOCK
+        block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, min(BLOCK, n_padded - start),
+              w1, b1, w2, b2, scale, has_bias)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def epoch_parallel(dw1, db1, dw2, db2, sq, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias):
+    n_padded = Xt.shape[1]
+    for b in prange(sq.shape[0]):
+        start = b * BLOCK
+        count = min(BLOCK, n_padded - start)
+        block(dw1, db1, dw2, db2, sq, b, np.empty((w1.shape[1], count)), np.empty((w2.shape[1], count)),
+              np.empty(count), Xt, Yt, mask, start, count, w1, b1, w2, b2, scale, has_bias)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, threaded):
+    """Shared by train_serial and train_threaded; `threaded` picks the epoch, and only prange differs."""
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    n_padded = Xt.shape[1]
+    count = Yt.shape[0] * int(mask.sum())
+    scale = 2.0 / count if mse else 2.0
+    n_blocks = (n_padded + BLOCK - 1) // BLOCK
+    dw1 = np.empty((n_blocks, n_in, n_hidden))
+    db1 = np.empty((n_blocks, n_hidden))
+    dw2 = np.empty((n_blocks, n_hidden, n_out))
+    db2 = np.empty((n_blocks, n_out))
+    sq = np.empty(n_blocks)
+    width = min(BLOCK, n_padded)
+    hidden = np.empty((n_hidden, width))
+    d_out = np.empty((n_out, width))
+    d_z1 = np.empty(width)
+    for e in range(epochs + 1):  # the last pass only measures the final loss
+        if threaded:
+            epoch_parallel(dw1, db1, dw2, db2, sq, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias)
+        else:
+            epoch_serial(dw1, db1, dw2, db2, sq, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias)
+        if e == epochs:
+            break
+        step(w1, b1, w2, b2, dw1, db1, dw2, db2, lr, has_bias)
+        if record_every > 0 and e % record_every == 0:
+            total = in_order(sq)
+            losses[e // record_every] = total / count if mse else total
+    total = in_order(sq)
+    return total / count if mse else total
+
+
+@njit(fastmath=FLAGS, error_model="numpy", cache=True)
+def train_serial(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias):
+    return train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, False)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", parallel=True, cache=True)
+def train_threaded(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias):
+    return train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, True)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", cache=True)
+def predict(out, X, w1, b1, w2, b2, has_bias):
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    hidden = np.empty(n_hidden)
+    for n in range(X.shape[0]):
+        for j in range(n_hidden):
+            z = 0.0
+            for i in range(n_in):
+                z += X[n, i] * w1[i, j]
+            if has_bias:
+                z += b1[j]
+            hidden[j] = sigmoid(z)
+        for k in range(n_out):
+            z = 0.0
+            for j in range(n_hidden):
+                z += hidden[j] * w2[j, k]
+            if has_bias:
+                z += b2[k]
+            out[n, k] = sigmoid(z)
+
+
+_NO_BIAS = np.zeros(0)
+
+
+def columns(X, Y):
+    """Xt (n_in, Np), Yt (n_out, Np) and mask (Np,): the samples as columns, padded with zero-weight ones."""
+    n = X.shape[0]
+    n_padded = -(-n // LANES) * LANES
+    Xt = np.zeros((X.shape[1], n_padded))
+    Xt[:, :n] = X.T
+    Yt = np.zeros((Y.shape[1], n_padded))
+    Yt[:, :n] = Y.T
+    mask = np.zeros(n_padded)
+    mask[:n] = 1.0
+    return Xt, Yt, mask
+
+
+class NumbaFastBackend(Backend):
+    name = "numba-fast"
+    equivalence = "fast"
+    description = (f"Numba, a layer at a time over blocks of {BLOCK} samples: fastmath, own vector exp, "
+                   f"prange over blocks for N >= {PARALLEL_MIN}")
+    difference = ("vectorized reductions and blocks reorder the sums, fastmath contracts to FMA and "
+                  "reassociates, and its own exp is <= 3 ULP from libm's")
+    compile_cache = True
+
+    def _train(self, job, losses):
+        has_bias = job.b1 is not None
+        b1 = job.b1 if has_bias else _NO_BIAS
+        b2 = job.b2 if has_bias else _NO_BIAS
+        Xt, Yt, mask = columns(job.X, job.Y)
+        train = train_threaded if job.X.shape[0] >= PARALLEL_MIN else train_serial
+        return train(job.w1, b1, job.w2, b2, losses, Xt, Yt, mask,
+                     job.epochs, job.lr, job.loss == "mse", job.record_every, has_bias)
+
+    def _predict(self, out, w1, b1, w2, b2, X):
+        has_bias = b1 is not None
+        predict(out, X, w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS, has_bias)
+
+    def info(self):
+        import llvmlite
+        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": sorted(FLAGS),
+                "fma": True, "simd": "LLVM loop-vectorized across samples (host ISA)",
+                "threads": f"up to {numba.config.NUMBA_NUM_THREADS} (numba prange, "
+                           f"{numba.threading_layer() if _threads_started() else 'layer chosen on first use'}) "
+                           f"for N >= {PARALLEL_MIN}",
+                "exp": "own vectorizable (Cody-Waite + degree-12 polynomial)"}
+
+
+def _threads_started():
+    try:
+        numba.threading_layer()
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,65 @@
+"""numba-fast: the same bits whatever the thread count, its own exp against libm's, and what it trades."""
+import math
+
+import numba
+import numpy as np
+import pytest
+
+import impls
+from impls import numba_fast_impl as nf
+from impls.tolerances import LONG_RUN_RTOL, params_rel_err
+
+
+def bits(result):
+    return [a.tobytes() for a in result.params.arrays().values()] + [result.losses.tobytes()]
+
+
+@pytest.mark.parametrize("n", [nf.PARALLEL_MIN, 3 * nf.PARALLEL_MIN + 37])
+def test_threads_do_not_change_the_bits(n):
+    X, Y = impls.noisy_xor(n, seed=3)
+    params = impls.init_params(2, 5, 1, seed=1)
+    kw = dict(epochs=7, lr=0.5, record_every=1)
+    backend = impls.get_backend("numba-fast")
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS, 1):
+            numba.set_num_threads(threads)
+            runs.append(backend.train(params, X, Y, **kw))
+    finally:
+        numba.set_num_threads(before)
+    assert all(bits(r) == bits(runs[0]) for r in runs[1:])
+    assert params_rel_err(runs[0].params, impls.get_backend("python").train(params, X, Y, **kw).params) \
+        <= LONG_RUN_RTOL["fast"]
+
+
+@numba.njit(fastmath=nf.FLAGS, error_model="numpy")
+def _exp_all(out, x):
+    for i in range(x.shape[0]):
+        out[i] = nf.exp_neg(x[i])
+
+
+def test_exp_is_within_3_ulp_of_libm_down_to_zero():
+    x = -np.concatenate([np.linspace(0, 40, 20001), np.geomspace(1e-300, 1, 2001), np.linspace(700, 746, 2001)])
+    got = np.empty_like(x)
+    _exp_all(got, x)
+    want = np.array([math.exp(v) for v in x])
+    ulp = np.abs(got - want) / np.spacing(np.maximum(want, 5e-324))
+    assert ulp.max() <= 3, (x[ulp.argmax()], got[ulp.argmax()], want[ulp.argmax()])
+    assert got[x < -745.2].max(initial=0.0) == 0.0 and (got[(x > -745) & (x < -708)] > 0).all()
+
+
+def test_padding_samples_change_nothing():
+    """N=5 pads to 8 with zero-weight samples: the same network must learn as from its 5 real samples."""
+    X, Y = impls.noisy_xor(5, seed=2)
+    params = impls.init_params(2, 3, 1, seed=4)
+    got = impls.get_backend("numba-fast").train(params, X, Y, epochs=2000, lr=0.5, record_every=100)
+    ref = impls.get_backend("python").train(params, X, Y, epochs=2000, lr=0.5, record_every=100)
+    assert params_rel_err(got.params, ref.params) <= LONG_RUN_RTOL["fast"]
+
+
+def test_info_says_what_it_trades():
+    info = impls.get_backend("numba-fast").info()
+    assert info["fma"] is True and "reassoc" in info["fastmath"]
+    assert "nnan" not in info["fastmath"] and "ninf" not in info["fastmath"]
+    assert "threads" in info and "exp" in info and info["simd"]
