@@ -15,7 +15,22 @@ from bench.fixtures import backend  # noqa: E402, F401  (the shared fixture)
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", profiles.selected_backends(impls.names()), indirect=True)
+        names = profiles.selected_backends(impls.names())
+        if metafunc.definition.get_closest_marker("threaded"):
+            names = [n for n in names if _threaded_or_unavailable(n)]
+        metafunc.parametrize("backend", names, indirect=True)
+
+
+def _threaded_or_unavailable(name):
+    """Backends with a max_threads knob, plus any that cannot load, so the fixture reports why."""
+    try:
+        return hasattr(impls.get_backend(name), "max_threads")
+    except impls.BackendUnavailable:
+        return True
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
 
 
 @pytest.fixture(scope="session")

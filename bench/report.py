@@ -181,15 +181,16 @@ def threads_table(run: Run) -> Table | None:
     if not pts:
         return None
     rows = []
-    for n in sorted({p.N for p in pts}):
-        one = next((p for p in pts if p.N == n and p.extra.get("threads") == 1), None)
-        many = next((p for p in pts if p.N == n and p.extra.get("threads") == "all"), None)
-        if one and many:
-            rows.append([n, rate(one.epochs_per_s), rate(many.epochs_per_s),
-                         ratio(many.epochs_per_s / one.epochs_per_s), _flag(one) or _flag(many)])
-    return Table("c-simd: one thread against every core (hidden 4): epochs/s",
-                 ["N", "1 thread", f"{run.machine.get('cores', '?')} cores", "speed-up", "noise"], rows,
-                 ["Chunks of 256 samples are summed in a fixed order, so both give the same bits."])
+    for name in dict.fromkeys(p.backend for p in pts):
+        for n in sorted({p.N for p in pts if p.backend == name}):
+            one = next((p for p in pts if p.backend == name and p.N == n and p.extra.get("threads") == 1), None)
+            many = next((p for p in pts if p.backend == name and p.N == n and p.extra.get("threads") == "all"), None)
+            if one and many:
+                rows.append([name, n, rate(one.epochs_per_s), rate(many.epochs_per_s),
+                             ratio(many.epochs_per_s / one.epochs_per_s), _flag(one) or _flag(many)])
+    return Table("Threaded backends: one thread against every core (hidden 4): epochs/s",
+                 ["backend", "N", "1 thread", f"{run.machine.get('cores', '?')} cores", "speed-up", "noise"], rows,
+                 ["Blocks of 256 samples are summed in a fixed order, so both give the same bits."])
 
 
 def trades_table(run: Run) -> Table | None:

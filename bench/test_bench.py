@@ -128,19 +128,16 @@ def test_hidden_sweep(benchmark, backend, profile, hidden, n):
 
 @pytest.mark.parametrize("n", [4096, 65536], ids=lambda n: f"N={n}")
 @pytest.mark.parametrize("threads", [1, 0], ids=["1-thread", "all-cores"])
-def test_threads(benchmark, profile, threads, n):
-    """c-simd on one thread and on every core, on the same batch: what the second core buys."""
-    from impls.c_simd_impl import CSimdBackend
-
-    if "c-simd" not in profiles.selected_backends(impls.names()):
-        pytest.skip("c-simd not selected")
-    be = CSimdBackend()
+@pytest.mark.threaded
+def test_threads(benchmark, backend, profile, threads, n):
+    """Threaded backends (those with max_threads) on one thread and on every core: what the second core buys."""
+    be = type(backend)()
     be.max_threads = threads
     params, X, Y = _problem(n, 4)
     k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=SWEEP_LR), profile["target_s"])
     benchmark.group = "threads"
-    benchmark.extra_info.update(kind="threads", backend="c-simd", threads=threads or "all", N=n, hidden=4, K=k,
-                                lr=SWEEP_LR)
+    benchmark.extra_info.update(kind="threads", backend=backend.name, threads=threads or "all", N=n, hidden=4,
+                                K=k, lr=SWEEP_LR)
     benchmark.pedantic(be.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=SWEEP_LR),
                        rounds=profile["rounds"], iterations=1, warmup_rounds=1)
 

@@ -283,13 +283,19 @@ class NumbaFastBackend(Backend):
     difference = ("vectorized reductions and blocks reorder the sums, fastmath contracts to FMA and "
                   "reassociates, and its own exp is <= 3 ULP from libm's")
     compile_cache = True
+    #: 0: every core for batches of PARALLEL_MIN samples or more; n: at most n threads
+    max_threads = 0
 
     def _train(self, job, losses):
         has_bias = job.b1 is not None
         b1 = job.b1 if has_bias else _NO_BIAS
         b2 = job.b2 if has_bias else _NO_BIAS
         Xt, Yt, mask = columns(job.X, job.Y)
-        train = train_threaded if job.X.shape[0] >= PARALLEL_MIN else train_serial
+        train = train_serial
+        if job.X.shape[0] >= PARALLEL_MIN:
+            train = train_threaded
+            numba.set_num_threads(min(self.max_threads or numba.config.NUMBA_NUM_THREADS,
+                                      numba.config.NUMBA_NUM_THREADS))
         return train(job.w1, b1, job.w2, b2, losses, Xt, Yt, mask,
                      job.epochs, job.lr, job.loss == "mse", job.record_every, has_bias)
 
