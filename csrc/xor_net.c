@@ -21,14 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *xor_net_compiler(void) {
-#ifdef __VERSION__
-    return __VERSION__;
-#else
-    return "unknown";
-#endif
-}
-
 static double sigmoid(double z) {
     if (z >= 0.0) {
         return 1.0 / (1.0 + exp(-z));

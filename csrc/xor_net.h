@@ -30,7 +30,4 @@ int xor_net_forward(double *out, int64_t out_len,
                     const double *X, int64_t X_len,
                     int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out);
 
-/* The compiler that built this file (its __VERSION__). */
-const char *xor_net_compiler(void);
-
 #endif

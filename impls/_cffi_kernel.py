@@ -21,6 +21,7 @@ class Kernel:
             raise BackendUnavailable(f"the C extension {module} is not built ({e}). {BUILD_FIX}") from None
         self.module, self.ffi, self.lib = module, ext.ffi, ext.lib
         self.info = json.loads(self.ffi.string(self.lib.xor_build_info()).decode())
+        self.info["compiler"] = self.ffi.string(self.lib.xor_compiler()).decode()
         csrc = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc")
         if os.path.isdir(csrc):  # a checkout: refuse to time a kernel older than its sources
             from ._ffi_build import source_hash

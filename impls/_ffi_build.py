@@ -46,7 +46,7 @@ def _cdef(header):
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     defines = ["#define " + ln.split()[1] + " ..." for ln in (common + "\n" + text).splitlines()
                if ln.startswith("#define XOR_") and len(ln.split()) > 2 and not ln.split()[2].startswith("((")]
-    return "\n".join(defines + lines + ["const char *xor_build_info(void);"])
+    return "\n".join(defines + lines + ["const char *xor_build_info(void);", "const char *xor_compiler(void);"])
 
 
 def builder(module):
@@ -59,7 +59,8 @@ def builder(module):
         module,
         f'#include "{k["header"]}"\n'
         f"static const char BUILD_INFO[] = {json.dumps(json.dumps(info))};\n"
-        "const char *xor_build_info(void) { return BUILD_INFO; }\n",
+        "const char *xor_build_info(void) { return BUILD_INFO; }\n"
+        "const char *xor_compiler(void) {\n#ifdef __VERSION__\n return __VERSION__;\n#else\n return \"unknown\";\n#endif\n}\n",
         sources=[os.path.relpath(os.path.join(CSRC, s)) for s in k["sources"]],
         include_dirs=[os.path.relpath(CSRC)],
         extra_compile_args=k["cflags"],

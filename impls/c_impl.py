@@ -9,7 +9,6 @@ from ._cffi_kernel import Kernel
 from .core import Backend
 
 K = Kernel("impls._xor_c")
-BUILD_INFO = {**K.info, "compiler": K.ffi.string(K.lib.xor_net_compiler()).decode()}
 
 
 class CBackend(Backend):
@@ -25,5 +24,5 @@ class CBackend(Backend):
 
     def info(self):
         import cffi
-        return {"cffi": cffi.__version__, **BUILD_INFO, "fma": False, "simd": "none (scalar)", "threads": 1,
+        return {"cffi": cffi.__version__, **K.info, "fma": False, "simd": "none (scalar)", "threads": 1,
                 "exp": "libm"}

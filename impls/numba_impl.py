@@ -20,7 +20,7 @@ from numba import njit
 from .core import Backend
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def sigmoid(z):
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -28,7 +28,7 @@ def sigmoid(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def forward(hidden, out, X, n, w1, b1, w2, b2, has_bias):
     n_in, n_hidden = w1.shape
     n_out = w2.shape[1]
@@ -48,7 +48,7 @@ def forward(hidden, out, X, n, w1, b1, w2, b2, has_bias):
         out[k] = sigmoid(z)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def loss_of(X, Y, w1, b1, w2, b2, has_bias, mse):
     hidden = np.empty(w1.shape[1])
     out = np.empty(w2.shape[1])
@@ -61,7 +61,7 @@ def loss_of(X, Y, w1, b1, w2, b2, has_bias, mse):
     return total / Y.size if mse else total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias):
     n_in, n_hidden = w1.shape
     n_out = w2.shape[1]
@@ -134,7 +134,7 @@ def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias)
     return loss_of(X, Y, w1, b1, w2, b2, has_bias, mse)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def predict(out, X, w1, b1, w2, b2, has_bias):
     hidden = np.empty(w1.shape[1])
     row = np.empty(w2.shape[1])
