@@ -76,6 +76,24 @@ def sigmoid(z):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def layer(act, inp, start, count, w, b, has_bias):
+    """act[u, m] = sigmoid(sum_p inp[p, start + m] * w[p, u] + b[u]) for m < count.
+
+    Shapes: inp (n_prev, >= start + count), w (n_prev, n_units), b (n_units,) or empty, act (n_units, >= count).
+    """
+    for u in range(w.shape[1]):
+        for m in range(count):
+            act[u, m] = 0.0
+        for p in range(w.shape[0]):
+            weight = w[p, u]
+            for m in range(count):
+                act[u, m] += inp[p, start + m] * weight
+        bias = b[u] if has_bias else 0.0
+        for m in range(count):
+            act[u, m] = sigmoid(act[u, m] + bias)  # + 0.0 without biases: at most -0.0 -> +0.0
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, count,
           w1, b1, w2, b2, scale, has_bias):
     """Forward and backward over samples [start, start + count), a layer at a time; sums go to slot b.
@@ -87,18 +105,9 @@ def block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, c
     """
     n_in, n_hidden = w1.shape
     n_out = w2.shape[1]
-    for j in range(n_hidden):
-        for m in range(count):
-            hidden[j, m] = 0.0
-        for i in range(n_in):
-            w = w1[i, j]
-            for m in range(count):
-                hidden[j, m] += Xt[i, start + m] * w
-        bias = b1[j] if has_bias else 0.0
-        for m in range(count):
-            hidden[j, m] = sigmoid(hidden[j, m] + bias)  # + 0.0 without biases: at most -0.0 -> +0.0
+    layer(hidden, Xt, start, count, w1, b1, has_bias)
     total = 0.0
-    for k in range(n_out):
+    for k in range(n_out):  # the output layer, fused with the loss and the deltas (a separate layer() is slower)
         for m in range(count):
             d_out[k, m] = 0.0
         for j in range(n_hidden):
@@ -238,25 +247,11 @@ def train_threaded(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record
 
 
 @njit(fastmath=FLAGS, error_model="numpy", cache=True)
-def predict(out, X, w1, b1, w2, b2, has_bias):
-    n_in, n_hidden = w1.shape
-    n_out = w2.shape[1]
-    hidden = np.empty(n_hidden)
-    for n in range(X.shape[0]):
-        for j in range(n_hidden):
-            z = 0.0
-            for i in range(n_in):
-                z += X[n, i] * w1[i, j]
-            if has_bias:
-                z += b1[j]
-            hidden[j] = sigmoid(z)
-        for k in range(n_out):
-            z = 0.0
-            for j in range(n_hidden):
-                z += hidden[j] * w2[j, k]
-            if has_bias:
-                z += b2[k]
-            out[n, k] = sigmoid(z)
+def predict(out_t, Xt, w1, b1, w2, b2, has_bias):
+    """out_t (n_out, N) from Xt (n_in, N): the same two layers as training, over every sample at once."""
+    hidden = np.empty((w1.shape[1], Xt.shape[1]))
+    layer(hidden, Xt, 0, Xt.shape[1], w1, b1, has_bias)
+    layer(out_t, hidden, 0, Xt.shape[1], w2, b2, has_bias)
 
 
 _NO_BIAS = np.zeros(0)
@@ -301,7 +296,10 @@ class NumbaFastBackend(Backend):
 
     def _predict(self, out, w1, b1, w2, b2, X):
         has_bias = b1 is not None
-        predict(out, X, w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS, has_bias)
+        out_t = np.empty((w2.shape[1], X.shape[0]))
+        predict(out_t, np.ascontiguousarray(X.T), w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS,
+                has_bias)
+        out[...] = out_t.T
 
     def info(self):
         import llvmlite
