@@ -15,7 +15,10 @@ Not bit-identical, by design; held to the "fast" tolerances. Forced differences 
     meaning) lets LLVM vectorize the reductions and fuse multiply-adds;
   * exp is its own (Cody-Waite reduction, degree-12 polynomial, 2^k built from bits), <= 3 ULP from libm's,
     because math.exp stays a scalar libm call unless Intel's SVML is installed;
-  * the sigmoid for z < 0 is e * (1 / (1 + e)), sharing the division with the z >= 0 branch.
+  * the sigmoid for z < 0 is e * (1 / (1 + e)), sharing the division with the z >= 0 branch;
+  * the 2-4-1 shape with fewer than FUSED_BELOW samples runs train_241, the whole loop in one function with
+    the unit loops written out, so that the samples loop is innermost and vectorizes (a layer at a time, the
+    per-layer loops over 4 samples cost more in loop overhead than in work).
 fastmath sets flags on LLVM instructions only; it never changes the process floating-point environment.
 """
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .core import Backend
 LANES = 4  # N is padded to a multiple of this: 4 doubles, one AVX2 register
 BLOCK = 256  # samples per block; blocks are the unit of work for threads and of the fixed-order sum
 PARALLEL_MIN = 4096  # batches of this many samples or more use every core
+FUSED_BELOW = 64  # 2-4-1 batches of fewer samples use train_241 (measured crossover with block())
 FLAGS = {"reassoc", "contract", "nsz", "arcp", "afn"}  # fast, but inf and NaN keep their meaning
 EXP_FLAGS = {"contract", "nsz", "afn"}  # no reassociation: it would merge the two-part ln 2 back into one
 
@@ -247,6 +251,91 @@ def train_threaded(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record
 
 
 @njit(fastmath=FLAGS, error_model="numpy", cache=True)
+def train_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias):
+    """2-4-1 with few samples: the whole training loop in one function, parameters in locals.
+
+    Same expressions as block() + step() on this shape, but the samples loop is the innermost loop: with the
+    sizes fixed, the unit loops are written out, and LLVM vectorizes across samples with the 17 gradient sums
+    and the squared error as vector reductions. Below FUSED_BELOW samples that beats a layer at a time.
+    """
+    n_padded = Xt.shape[1]
+    count = mask.sum()
+    scale = 2.0 / count if mse else 2.0
+    w1_00, w1_01, w1_02, w1_03 = w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3]
+    w1_10, w1_11, w1_12, w1_13 = w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3]
+    w2_0, w2_1, w2_2, w2_3 = w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0]
+    b1_0 = b1_1 = b1_2 = b1_3 = b2_0 = 0.0
+    if has_bias:
+        b1_0, b1_1, b1_2, b1_3, b2_0 = b1[0], b1[1], b1[2], b1[3], b2[0]
+    loss = 0.0
+    for e in range(epochs + 1):  # the last pass only measures the final loss
+        g_w1_00 = g_w1_01 = g_w1_02 = g_w1_03 = g_w1_10 = g_w1_11 = g_w1_12 = g_w1_13 = 0.0
+        g_b1_0 = g_b1_1 = g_b1_2 = g_b1_3 = g_w2_0 = g_w2_1 = g_w2_2 = g_w2_3 = g_b2_0 = 0.0
+        sq = 0.0
+        for m in range(n_padded):
+            x0 = Xt[0, m]
+            x1 = Xt[1, m]
+            h0 = sigmoid(x0 * w1_00 + x1 * w1_10 + b1_0)
+            h1 = sigmoid(x0 * w1_01 + x1 * w1_11 + b1_1)
+            h2 = sigmoid(x0 * w1_02 + x1 * w1_12 + b1_2)
+            h3 = sigmoid(x0 * w1_03 + x1 * w1_13 + b1_3)
+            out = sigmoid(h0 * w2_0 + h1 * w2_1 + h2 * w2_2 + h3 * w2_3 + b2_0)
+            diff = (out - Yt[0, m]) * mask[m]
+            sq += diff * diff
+            d_out = scale * diff * out * (1.0 - out)
+            g_b2_0 += d_out
+            g_w2_0 += h0 * d_out
+            g_w2_1 += h1 * d_out
+            g_w2_2 += h2 * d_out
+            g_w2_3 += h3 * d_out
+            d_z1_0 = d_out * w2_0 * (h0 * (1.0 - h0))
+            d_z1_1 = d_out * w2_1 * (h1 * (1.0 - h1))
+            d_z1_2 = d_out * w2_2 * (h2 * (1.0 - h2))
+            d_z1_3 = d_out * w2_3 * (h3 * (1.0 - h3))
+            g_b1_0 += d_z1_0
+            g_b1_1 += d_z1_1
+            g_b1_2 += d_z1_2
+            g_b1_3 += d_z1_3
+            g_w1_00 += x0 * d_z1_0
+            g_w1_01 += x0 * d_z1_1
+            g_w1_02 += x0 * d_z1_2
+            g_w1_03 += x0 * d_z1_3
+            g_w1_10 += x1 * d_z1_0
+            g_w1_11 += x1 * d_z1_1
+            g_w1_12 += x1 * d_z1_2
+            g_w1_13 += x1 * d_z1_3
+        loss = sq / count if mse else sq
+        if e == epochs:
+            break
+        if record_every > 0 and e % record_every == 0:
+            losses[e // record_every] = loss
+        w1_00 -= lr * g_w1_00
+        w1_01 -= lr * g_w1_01
+        w1_02 -= lr * g_w1_02
+        w1_03 -= lr * g_w1_03
+        w1_10 -= lr * g_w1_10
+        w1_11 -= lr * g_w1_11
+        w1_12 -= lr * g_w1_12
+        w1_13 -= lr * g_w1_13
+        w2_0 -= lr * g_w2_0
+        w2_1 -= lr * g_w2_1
+        w2_2 -= lr * g_w2_2
+        w2_3 -= lr * g_w2_3
+        if has_bias:
+            b1_0 -= lr * g_b1_0
+            b1_1 -= lr * g_b1_1
+            b1_2 -= lr * g_b1_2
+            b1_3 -= lr * g_b1_3
+            b2_0 -= lr * g_b2_0
+    w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3] = w1_00, w1_01, w1_02, w1_03
+    w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3] = w1_10, w1_11, w1_12, w1_13
+    w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0] = w2_0, w2_1, w2_2, w2_3
+    if has_bias:
+        b1[0], b1[1], b1[2], b1[3], b2[0] = b1_0, b1_1, b1_2, b1_3, b2_0
+    return loss
+
+
+@njit(fastmath=FLAGS, error_model="numpy", cache=True)
 def predict(out_t, Xt, w1, b1, w2, b2, has_bias):
     """out_t (n_out, N) from Xt (n_in, N): the same two layers as training, over every sample at once."""
     hidden = np.empty((w1.shape[1], Xt.shape[1]))
@@ -273,8 +362,8 @@ def columns(X, Y):
 class NumbaFastBackend(Backend):
     name = "numba-fast"
     equivalence = "fast"
-    description = (f"Numba, a layer at a time over blocks of {BLOCK} samples: fastmath, own vector exp, "
-                   f"prange over blocks for N >= {PARALLEL_MIN}")
+    description = (f"Numba, a layer at a time over blocks of {BLOCK} samples (2-4-1 under {FUSED_BELOW} samples: one "
+                   f"fused loop): fastmath, own vector exp, prange over blocks for N >= {PARALLEL_MIN}")
     difference = ("vectorized reductions and blocks reorder the sums, fastmath contracts to FMA and "
                   "reassociates, and its own exp is <= 3 ULP from libm's")
     compile_cache = True
@@ -287,7 +376,9 @@ class NumbaFastBackend(Backend):
         b2 = job.b2 if has_bias else _NO_BIAS
         Xt, Yt, mask = columns(job.X, job.Y)
         train = train_serial
-        if job.X.shape[0] >= PARALLEL_MIN:
+        if job.w1.shape == (2, 4) and job.w2.shape == (4, 1) and Xt.shape[1] < FUSED_BELOW:
+            train = train_241
+        elif job.X.shape[0] >= PARALLEL_MIN:
             train = train_threaded
             numba.set_num_threads(min(self.max_threads or numba.config.NUMBA_NUM_THREADS,
                                       numba.config.NUMBA_NUM_THREADS))

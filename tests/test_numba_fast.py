@@ -63,3 +63,28 @@ def test_info_says_what_it_trades():
     assert info["fma"] is True and "reassoc" in info["fastmath"]
     assert "nnan" not in info["fastmath"] and "ninf" not in info["fastmath"]
     assert "threads" in info and "exp" in info and info["simd"]
+
+
+@pytest.mark.parametrize("n", [4, 5, 33, nf.FUSED_BELOW - nf.LANES])
+@pytest.mark.parametrize("bias,loss", [(True, "mse"), (False, "sse")])
+def test_fused_241_path_matches_the_reference(n, bias, loss):
+    """2-4-1 under FUSED_BELOW samples runs train_241, not the blocks: it is held to the same tolerance."""
+    X, Y = impls.xor_dataset() if n == 4 else impls.noisy_xor(n, seed=n)
+    params = impls.init_params(2, 4, 1, seed=7, bias=bias)
+    kw = dict(epochs=3000, lr=0.5, loss=loss, record_every=500)
+    got = impls.get_backend("numba-fast").train(params, X, Y, **kw)
+    ref = impls.get_backend("python").train(params, X, Y, **kw)
+    assert params_rel_err(got.params, ref.params) <= LONG_RUN_RTOL["fast"]
+    np.testing.assert_allclose(got.losses, ref.losses, rtol=LONG_RUN_RTOL["fast"])
+    assert train_241_ran(params, X, Y, kw) and got.loss == pytest.approx(ref.loss, rel=LONG_RUN_RTOL["fast"])
+
+
+def train_241_ran(params, X, Y, kw):
+    """The fused path is the one taken: calling it directly gives the backend's bits."""
+    Xt, Yt, mask = nf.columns(X, Y)
+    w1, w2 = params.w1.copy(), params.w2.copy()
+    b1, b2 = (params.b1.copy(), params.b2.copy()) if params.bias else (nf._NO_BIAS, nf._NO_BIAS)
+    loss = nf.train_241(w1, b1, w2, b2, np.empty(kw["epochs"]), Xt, Yt, mask, kw["epochs"], kw["lr"],
+                        kw["loss"] == "mse", kw["record_every"], params.bias)
+    backend = impls.get_backend("numba-fast").train(params, X, Y, **kw)
+    return w1.tobytes() == backend.params.w1.tobytes() and loss == backend.loss
