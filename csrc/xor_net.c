@@ -56,8 +56,11 @@ static void forward_sample(double *hidden, double *out, const double *x,
 }
 
 /* dw1 (n_in, n_hidden), db1 (n_hidden), dw2 (n_hidden, n_out) += one sample's gradients,
- * from its input x (n_in), activations hidden (n_hidden) and output deltas d_out (n_out) */
-static void backward_sample(double *dw1, double *db1, double *dw2,
+ * from its input x (n_in), activations hidden (n_hidden) and output deltas d_out (n_out); d_z1 (n_hidden) is
+ * scratch. dw1 is updated a row at a time once every d_z1 is known, not a column at a time inside the hidden
+ * loop: each dw1[i][j] still gets one addition per sample, so the bits are the reference's, and the rows
+ * are contiguous. */
+static void backward_sample(double *dw1, double *db1, double *dw2, double *d_z1,
                             const double *x, const double *hidden, const double *d_out, const double *w2,
                             int64_t n_in, int64_t n_hidden, int64_t n_out) {
     for (int64_t j = 0; j < n_hidden; j++) {
@@ -66,11 +69,13 @@ static void backward_sample(double *dw1, double *db1, double *dw2,
             dw2[j * n_out + k] += hidden[j] * d_out[k];
             d_hidden += d_out[k] * w2[j * n_out + k];
         }
-        double d_z1 = d_hidden * hidden[j] * (1.0 - hidden[j]);
-        for (int64_t i = 0; i < n_in; i++) {
-            dw1[i * n_hidden + j] += x[i] * d_z1;
+        d_z1[j] = d_hidden * hidden[j] * (1.0 - hidden[j]);
+        db1[j] += d_z1[j];
+    }
+    for (int64_t i = 0; i < n_in; i++) {
+        for (int64_t j = 0; j < n_hidden; j++) {
+            dw1[i * n_hidden + j] += x[i] * d_z1[j];
         }
-        db1[j] += d_z1;
     }
 }
 
@@ -88,25 +93,14 @@ static double loss_of(const double *X, const double *Y, const double *w1, const 
     return loss_kind == XOR_LOSS_MSE ? total / (double)(n_samples * n_out) : total;
 }
 
-int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
-                  double *w2, int64_t w2_len, double *b2, int64_t b2_len,
-                  double *losses, int64_t losses_len, double *final_loss,
-                  const double *X, int64_t X_len, const double *Y, int64_t Y_len,
-                  int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
-                  int64_t epochs, double lr, int loss_kind, int64_t record_every) {
-    int rc = xor_check_train_args(w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, losses, losses_len, final_loss,
-                                  X, X_len, Y, Y_len, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
-                                  record_every);
-    if (rc != XOR_OK) return rc;
-
-    /* work buffer: hidden (n_hidden), out (n_out), d_out (n_out), dw1 (n_in, n_hidden), db1 (n_hidden),
-     * dw2 (n_hidden, n_out), db2 (n_out) */
+/* The epochs, any sizes, with every buffer in `work` (see xor_net_train). */
+static void train_epochs(double *w1, double *b1, double *w2, double *b2, double *losses, double *work,
+             const double *X, const double *Y, int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
+             int64_t epochs, double lr, int loss_kind, int64_t record_every) {
     int64_t n_grad = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
-    double *work = malloc((size_t)(n_hidden + 2 * n_out + n_grad) * sizeof(double));
-    if (!work) return XOR_ERR_NOMEM;
     double *hidden = work, *out = hidden + n_hidden, *d_out = out + n_out;
     double *dw1 = d_out + n_out, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
-
+    double *d_z1 = db2 + n_out;
     int64_t count = n_samples * n_out;
     double scale = loss_kind == XOR_LOSS_MSE ? 2.0 / (double)count : 2.0;
     for (int64_t e = 0; e < epochs; e++) {
@@ -124,7 +118,7 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                 d_out[k] = scale * diff * out[k] * (1.0 - out[k]);
                 db2[k] += d_out[k];
             }
-            backward_sample(dw1, db1, dw2, x, hidden, d_out, w2, n_in, n_hidden, n_out);
+            backward_sample(dw1, db1, dw2, d_z1, x, hidden, d_out, w2, n_in, n_hidden, n_out);
         }
         for (int64_t i = 0; i < n_in * n_hidden; i++) w1[i] -= lr * dw1[i];
         for (int64_t i = 0; i < n_hidden * n_out; i++) w2[i] -= lr * dw2[i];
@@ -136,7 +130,92 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
             losses[e / record_every] = loss_kind == XOR_LOSS_MSE ? sq / (double)count : sq;
         }
     }
-    *final_loss = loss_of(X, Y, w1, b1, w2, b2, hidden, out, n_samples, n_in, n_hidden, n_out, loss_kind);
+}
+
+/* The epochs for the canonical 2-4-1 shape: train_epochs with the sizes fixed and the parameters, gradients
+ * and activations in locals, which the compiler keeps in registers. The same operations in the same order,
+ * so the same bits. */
+static void train_241(double *w1, double *b1, double *w2, double *b2, double *losses, const double *X,
+                      const double *Y, int64_t n_samples, int64_t epochs, double lr, int loss_kind,
+                      int64_t record_every) {
+    double W1[8], B1[4] = {0, 0, 0, 0}, W2[4], B2 = 0.0; /* W1 (2, 4) and W2 (4, 1), row-major as w1, w2 */
+    for (int a = 0; a < 8; a++) W1[a] = w1[a];
+    for (int j = 0; j < 4; j++) W2[j] = w2[j];
+    if (b1) {
+        for (int j = 0; j < 4; j++) B1[j] = b1[j];
+        B2 = b2[0];
+    }
+    double count = (double)n_samples, scale = loss_kind == XOR_LOSS_MSE ? 2.0 / count : 2.0;
+    for (int64_t e = 0; e < epochs; e++) {
+        int record = record_every > 0 && e % record_every == 0;
+        double dw1[8] = {0}, db1[4] = {0}, dw2[4] = {0}, db2 = 0.0, sq = 0.0;
+        for (int64_t n = 0; n < n_samples; n++) {
+            double x0 = X[2 * n], x1 = X[2 * n + 1], hidden[4], d_z1[4];
+            for (int j = 0; j < 4; j++) {
+                double z = 0.0;
+                z += x0 * W1[j];
+                z += x1 * W1[4 + j];
+                if (b1) z += B1[j];
+                hidden[j] = sigmoid(z);
+            }
+            double z = 0.0;
+            for (int j = 0; j < 4; j++) z += hidden[j] * W2[j];
+            if (b1) z += B2;
+            double out = sigmoid(z);
+            double diff = out - Y[n];
+            if (record) sq += diff * diff;
+            double d_out = scale * diff * out * (1.0 - out);
+            db2 += d_out;
+            for (int j = 0; j < 4; j++) {
+                double d_hidden = 0.0;
+                dw2[j] += hidden[j] * d_out;
+                d_hidden += d_out * W2[j];
+                d_z1[j] = d_hidden * hidden[j] * (1.0 - hidden[j]);
+                db1[j] += d_z1[j];
+            }
+            for (int j = 0; j < 4; j++) dw1[j] += x0 * d_z1[j];
+            for (int j = 0; j < 4; j++) dw1[4 + j] += x1 * d_z1[j];
+        }
+        for (int a = 0; a < 8; a++) W1[a] -= lr * dw1[a];
+        for (int j = 0; j < 4; j++) W2[j] -= lr * dw2[j];
+        if (b1) {
+            for (int j = 0; j < 4; j++) B1[j] -= lr * db1[j];
+            B2 -= lr * db2;
+        }
+        if (record) losses[e / record_every] = loss_kind == XOR_LOSS_MSE ? sq / count : sq;
+    }
+    for (int a = 0; a < 8; a++) w1[a] = W1[a];
+    for (int j = 0; j < 4; j++) w2[j] = W2[j];
+    if (b1) {
+        for (int j = 0; j < 4; j++) b1[j] = B1[j];
+        b2[0] = B2;
+    }
+}
+
+int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
+                  double *w2, int64_t w2_len, double *b2, int64_t b2_len,
+                  double *losses, int64_t losses_len, double *final_loss,
+                  const double *X, int64_t X_len, const double *Y, int64_t Y_len,
+                  int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
+                  int64_t epochs, double lr, int loss_kind, int64_t record_every) {
+    int rc = xor_check_train_args(w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, losses, losses_len, final_loss,
+                                  X, X_len, Y, Y_len, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
+                                  record_every);
+    if (rc != XOR_OK) return rc;
+
+    /* work buffer: hidden (n_hidden), out (n_out), d_out (n_out), dw1 (n_in, n_hidden), db1 (n_hidden),
+     * dw2 (n_hidden, n_out), db2 (n_out), d_z1 (n_hidden) */
+    int64_t n_grad = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
+    double *work = malloc((size_t)(2 * n_hidden + 2 * n_out + n_grad) * sizeof(double));
+    if (!work) return XOR_ERR_NOMEM;
+
+    if (n_in == 2 && n_hidden == 4 && n_out == 1) {
+        train_241(w1, b1, w2, b2, losses, X, Y, n_samples, epochs, lr, loss_kind, record_every);
+    } else {
+        train_epochs(w1, b1, w2, b2, losses, work, X, Y, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
+                     record_every);
+    }
+    *final_loss = loss_of(X, Y, w1, b1, w2, b2, work, work + n_hidden, n_samples, n_in, n_hidden, n_out, loss_kind);
     free(work);
     return XOR_OK;
 }

@@ -4,27 +4,48 @@ Forced differences from the reference, marked where they happen:
   * biases travel as zero-length arrays plus a has_bias flag, so one compiled signature serves both cases;
   * work buffers are allocated once per call instead of once per epoch, and zeroed with loops;
   * samples are addressed as X[n, i], not through a per-sample view X[n];
+  * d_z1 is kept for every hidden unit, and dw1 is updated a row at a time after the hidden loop, not a column
+    at a time inside it: each dw1[i, j] still gets one addition per sample, in sample order, so the bits are
+    the same; contiguous rows instead of a strided column measured 1.2-1.3x faster at 32-128 hidden units;
   * inside train, forward is written out rather than called: every call of a jitted function with array
     arguments updates their reference counts atomically, which per sample cost ~40% of the speed.
-No fastmath: LLVM then neither reassociates nor contracts to FMA, and math.exp calls libm's exp,
+  * exp is libm's exp called directly, not math.exp: Numba's math.exp goes through its helper library,
+    whose wheels bind glibc's exp@GLIBC_2.2.5, a compatibility wrapper around the same code (same bits,
+    ~1 ns more per call). Where libm cannot be found, it is math.exp.
+No fastmath: LLVM then neither reassociates nor contracts to FMA, and exp is libm's,
 so the results are the reference's bits.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 
+import llvmlite.binding
 import numba
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 from .core import Backend
+
+
+def _libm_exp():
+    """libm's exp as a Numba external function, under a name of our own; math.exp where there is no libm."""
+    path = ctypes.util.find_library("m")
+    if path is None:
+        return math.exp, "math.exp (Numba's helper; no libm found)"
+    llvmlite.binding.add_symbol("xorbench_libm_exp", ctypes.cast(ctypes.CDLL(path).exp, ctypes.c_void_p).value)
+    return types.ExternalFunction("xorbench_libm_exp", types.float64(types.float64)), f"libm ({path})"
+
+
+exp, EXP_SOURCE = _libm_exp()
 
 
 @njit(cache=True, inline="always", error_model="numpy")
 def sigmoid(z):
     if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
+        return 1.0 / (1.0 + exp(-z))
+    e = exp(z)
     return e / (1.0 + e)
 
 
@@ -61,16 +82,15 @@ def loss_of(X, Y, w1, b1, w2, b2, has_bias, mse):
     return total / Y.size if mse else total
 
 
-@njit(cache=True, error_model="numpy")
-def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias):
-    n_in, n_hidden = w1.shape
-    n_out = w2.shape[1]
+@njit(cache=True, inline="always", error_model="numpy")
+def train_epochs(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias, n_in, n_hidden, n_out):
     count = Y.size
     scale = 2.0 / count if mse else 2.0
     # forced difference: buffers allocated once per call, zeroed every epoch
     hidden = np.empty(n_hidden)
     out = np.empty(n_out)
     d_out = np.empty(n_out)
+    d_z1 = np.empty(n_hidden)
     dw1 = np.empty((n_in, n_hidden))
     db1 = np.empty(n_hidden)
     dw2 = np.empty((n_hidden, n_out))
@@ -114,10 +134,11 @@ def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias)
                 for k in range(n_out):
                     dw2[j, k] += hidden[j] * d_out[k]
                     d_hidden += d_out[k] * w2[j, k]
-                d_z1 = d_hidden * hidden[j] * (1.0 - hidden[j])
-                for i in range(n_in):
-                    dw1[i, j] += X[n, i] * d_z1
-                db1[j] += d_z1
+                d_z1[j] = d_hidden * hidden[j] * (1.0 - hidden[j])
+                db1[j] += d_z1[j]
+            for i in range(n_in):  # forced difference: dw1 a row at a time, once every d_z1 is known
+                for j in range(n_hidden):
+                    dw1[i, j] += X[n, i] * d_z1[j]
         for i in range(n_in):
             for j in range(n_hidden):
                 w1[i, j] -= lr * dw1[i, j]
@@ -131,6 +152,16 @@ def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias)
                 b2[k] -= lr * db2[k]
         if record:
             losses[e // record_every] = sq / count if mse else sq
+
+
+@njit(cache=True, error_model="numpy")
+def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias):
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    if n_in == 2 and n_hidden == 4 and n_out == 1:  # forced difference: sizes as constants, so loops unroll
+        train_epochs(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias, 2, 4, 1)
+    else:
+        train_epochs(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias, n_in, n_hidden, n_out)
     return loss_of(X, Y, w1, b1, w2, b2, has_bias, mse)
 
 
@@ -167,4 +198,4 @@ class NumbaBackend(Backend):
     def info(self):
         import llvmlite
         return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": False, "fma": False,
-                "simd": "none (scalar loops)", "threads": 1, "exp": "libm"}
+                "simd": "none (scalar loops)", "threads": 1, "exp": EXP_SOURCE}
