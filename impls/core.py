@@ -52,7 +52,7 @@ class TrainResult:
 
 def _frozen(a: np.ndarray | None) -> np.ndarray | None:
     if a is not None:
-        a.flags.writeable = False
+        a.setflags(write=False)  # cheaper than a.flags.writeable = False
     return a
 
 
