@@ -58,8 +58,10 @@ ALWAYS_INLINE vd vexp_neg(vd x) {
     vd q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * pab;
     vd s0 = q0 + r4 * q1, s1 = q2 + r4 * splat(1.0 / 479001600);
     vd p = s0 + r8 * s1;
-    vi k_int = (vi)t - (vi)shifter;                /* 2^k as 2^(k/2) * 2^(k - k/2): no overflow below 2^-1022 */
-    vi half = k_int >> 1;
+    vi k_int = (vi)t - (vi)shifter;
+    vi sub = k_int < -1021; /* p * 2^k would be subnormal: p is in [0.7, 1.42] */
+    if (!(sub[0] | sub[1] | sub[2] | sub[3])) return (vd)((vi)p + (k_int << 52)); /* exact: k added to p's exponent */
+    vi half = k_int >> 1; /* 2^k as 2^(k/2) * 2^(k - k/2): no overflow below 2^-1022 */
     return p * (vd)((half + 1023) << 52) * (vd)((k_int - half + 1023) << 52);
 }
 
@@ -114,19 +116,26 @@ ALWAYS_INLINE double chunk(vd *acc, vd *h, vd *d_out, const double *Xt, const do
     return hsum(sq);
 }
 
-/* 2-4-1 with every sample in one chunk: the whole training loop in one function, parameters in registers.
+/* 2-4-1 with every sample in one chunk: the whole training loop in one function. The parameters are kept
+ * as vectors, each broadcast to every lane, so they stay in registers and never go through a scalar and
+ * back; hsum_all leaves the same sum as hsum in every lane (a + b == b + a in IEEE arithmetic).
  * Same expressions, in the same order, as chunk() + step() on this shape. */
+ALWAYS_INLINE vd hsum_all(vd v) {
+    vd t = v + __builtin_shuffle(v, (vi){1, 0, 3, 2}); /* (v0+v1, v1+v0, v2+v3, v3+v2) */
+    return t + __builtin_shuffle(t, (vi){2, 3, 0, 1}); /* (v0+v1)+(v2+v3) in every lane */
+}
+
 __attribute__((target("avx2,fma"))) static void train_241(double *w1, double *b1, double *w2, double *b2,
                                                            double *losses, double *final_loss, const double *Xt,
                                                            const double *Yt, const double *mask, int64_t n_pad,
                                                            int64_t epochs, double lr, double scale, double count,
                                                            int mse, int64_t record_every) {
-    double W1[8], B1[4] = {0, 0, 0, 0}, W2[4], B2 = 0.0;
-    for (int a = 0; a < 8; a++) W1[a] = w1[a];
-    for (int j = 0; j < 4; j++) W2[j] = w2[j];
+    vd W1[8], B1[4], W2[4], B2 = splat(0.0), LR = splat(lr);
+    for (int a = 0; a < 8; a++) W1[a] = splat(w1[a]);
+    for (int j = 0; j < 4; j++) W2[j] = splat(w2[j]), B1[j] = splat(0.0);
     if (b1) {
-        for (int j = 0; j < 4; j++) B1[j] = b1[j];
-        B2 = b2[0];
+        for (int j = 0; j < 4; j++) B1[j] = splat(b1[j]);
+        B2 = splat(b2[0]);
     }
     for (int64_t e = 0; e <= epochs; e++) { /* e == epochs: the final forward pass, for the loss only */
         vd g_w1[8], g_b1[4], g_w2[4], g_b2 = splat(0.0), sq = splat(0.0);
@@ -134,16 +143,17 @@ __attribute__((target("avx2,fma"))) static void train_241(double *w1, double *b1
         for (int j = 0; j < 4; j++) g_b1[j] = g_w2[j] = splat(0.0);
         for (int64_t s = 0; s < n_pad; s += LANES) {
             vd x0 = *(const vd *)(Xt + s), x1 = *(const vd *)(Xt + n_pad + s), h[4];
+#pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
                 vd z = splat(0.0);
-                z += x0 * splat(W1[j]);
-                z += x1 * splat(W1[4 + j]);
-                if (b1) z += splat(B1[j]);
+                z += x0 * W1[j];
+                z += x1 * W1[4 + j];
+                if (b1) z += B1[j];
                 h[j] = vsigmoid(z);
             }
             vd z = splat(0.0);
-            for (int j = 0; j < 4; j++) z += h[j] * splat(W2[j]);
-            if (b1) z += splat(B2);
+            for (int j = 0; j < 4; j++) z += h[j] * W2[j];
+            if (b1) z += B2;
             vd out = vsigmoid(z);
             vd diff = (out - *(const vd *)(Yt + s)) * *(const vd *)(mask + s);
             sq += diff * diff;
@@ -152,7 +162,7 @@ __attribute__((target("avx2,fma"))) static void train_241(double *w1, double *b1
             for (int j = 0; j < 4; j++) {
                 vd d_hidden = splat(0.0);
                 g_w2[j] += h[j] * d_out;
-                d_hidden += d_out * splat(W2[j]);
+                d_hidden += d_out * W2[j];
                 vd d_z1 = d_hidden * h[j] * (splat(1.0) - h[j]);
                 g_w1[j] += x0 * d_z1;
                 g_w1[4 + j] += x1 * d_z1;
@@ -165,18 +175,18 @@ __attribute__((target("avx2,fma"))) static void train_241(double *w1, double *b1
             break;
         }
         if (record_every > 0 && e % record_every == 0) losses[e / record_every] = loss;
-        for (int a = 0; a < 8; a++) W1[a] -= lr * hsum(g_w1[a]);
-        for (int j = 0; j < 4; j++) W2[j] -= lr * hsum(g_w2[j]);
+        for (int a = 0; a < 8; a++) W1[a] -= LR * hsum_all(g_w1[a]);
+        for (int j = 0; j < 4; j++) W2[j] -= LR * hsum_all(g_w2[j]);
         if (b1) {
-            for (int j = 0; j < 4; j++) B1[j] -= lr * hsum(g_b1[j]);
-            B2 -= lr * hsum(g_b2);
+            for (int j = 0; j < 4; j++) B1[j] -= LR * hsum_all(g_b1[j]);
+            B2 -= LR * hsum_all(g_b2);
         }
     }
-    for (int a = 0; a < 8; a++) w1[a] = W1[a];
-    for (int j = 0; j < 4; j++) w2[j] = W2[j];
+    for (int a = 0; a < 8; a++) w1[a] = W1[a][0];
+    for (int j = 0; j < 4; j++) w2[j] = W2[j][0];
     if (b1) {
-        for (int j = 0; j < 4; j++) b1[j] = B1[j];
-        b2[0] = B2;
+        for (int j = 0; j < 4; j++) b1[j] = B1[j][0];
+        b2[0] = B2[0];
     }
 }
 
