@@ -34,16 +34,30 @@ class Kernel:
 
     def buf(self, a):
         """(pointer, length) of a float64 array without copying, or (NULL, 0) for None."""
-        return (self.NULL, 0) if a is None else (self._from_buffer("double[]", a, require_writable=False), a.size)
+        return (self.NULL, 0) if a is None else (self._from_buffer("double[]", a), a.size)
+
+    def first_nonfinite(self, X, Y, w1, b1, w2, b2) -> int:
+        """Backend._first_nonfinite in C: index of the first array holding NaN or inf (None skipped), or -1."""
+        fb, NULL = self._from_buffer, self.NULL
+        return self.lib.xor_first_nonfinite(fb("double[]", X), X.size, NULL if Y is None else fb("double[]", Y),
+                                            0 if Y is None else Y.size, fb("double[]", w1), w1.size,
+                                            NULL if b1 is None else fb("double[]", b1), 0 if b1 is None else b1.size,
+                                            fb("double[]", w2), w2.size,
+                                            NULL if b2 is None else fb("double[]", b2), 0 if b2 is None else b2.size)
 
     def train(self, fn, job, losses, *extra) -> float:
         """Call a kernel's *_train entry point on a validated TrainJob; returns the final loss."""
         n_samples, n_in = job.X.shape
         n_hidden, n_out = job.w2.shape
         final = self.ffi.new("double *")
-        buf = self.buf
-        self.check(fn(*buf(job.w1), *buf(job.b1), *buf(job.w2), *buf(job.b2),
-                      *buf(losses if losses.size else None), final, *buf(job.X), *buf(job.Y),
+        fb, NULL = self._from_buffer, self.NULL  # from_buffer's require_writable defaults to False
+        b1, b2 = job.b1, job.b2
+        self.check(fn(fb("double[]", job.w1), n_in * n_hidden,
+                      NULL if b1 is None else fb("double[]", b1), 0 if b1 is None else n_hidden,
+                      fb("double[]", job.w2), n_hidden * n_out,
+                      NULL if b2 is None else fb("double[]", b2), 0 if b2 is None else n_out,
+                      fb("double[]", losses) if losses.size else NULL, losses.size, final,
+                      fb("double[]", job.X), job.X.size, fb("double[]", job.Y), job.Y.size,
                       n_samples, n_in, n_hidden, n_out, job.epochs, job.lr, LOSS_KIND[job.loss],
                       job.record_every, *extra))
         return final[0]

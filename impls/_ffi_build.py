@@ -46,7 +46,15 @@ def _cdef(header):
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     defines = ["#define " + ln.split()[1] + " ..." for ln in (common + "\n" + text).splitlines()
                if ln.startswith("#define XOR_") and len(ln.split()) > 2 and not ln.split()[2].startswith("((")]
-    return "\n".join(defines + lines + ["const char *xor_build_info(void);", "const char *xor_compiler(void);"])
+    return "\n".join(defines + lines + ["const char *xor_build_info(void);", "const char *xor_compiler(void);",
+                                         FIRST_NONFINITE + ";"])
+
+
+FIRST_NONFINITE = ("int xor_first_nonfinite(const double *a0, int64_t n0, const double *a1, int64_t n1, "
+                   "const double *a2, int64_t n2, const double *a3, int64_t n3, const double *a4, int64_t n4, "
+                   "const double *a5, int64_t n5)")
+# exported by both extensions; the check itself is xor_first_nonfinite_of in csrc/xor_common.h
+FIRST_NONFINITE_C = FIRST_NONFINITE + " { return xor_first_nonfinite_of(a0, n0, a1, n1, a2, n2, a3, n3, a4, n4, a5, n5); }\n"
 
 
 def builder(module):
@@ -60,7 +68,8 @@ def builder(module):
         f'#include "{k["header"]}"\n'
         f"static const char BUILD_INFO[] = {json.dumps(json.dumps(info))};\n"
         "const char *xor_build_info(void) { return BUILD_INFO; }\n"
-        "const char *xor_compiler(void) {\n#ifdef __VERSION__\n return __VERSION__;\n#else\n return \"unknown\";\n#endif\n}\n",
+        "const char *xor_compiler(void) {\n#ifdef __VERSION__\n return __VERSION__;\n#else\n return \"unknown\";\n#endif\n}\n"
+        + FIRST_NONFINITE_C,
         sources=[os.path.relpath(os.path.join(CSRC, s)) for s in k["sources"]],
         include_dirs=[os.path.relpath(CSRC)],
         extra_compile_args=k["cflags"],

@@ -25,6 +25,9 @@ class CSimdBackend(Backend):
     #: 0: every core for batches of XOR_SIMD_PARALLEL_MIN samples or more; n: at most n threads
     max_threads = 0
 
+    def _first_nonfinite(self, X, Y, w1, b1, w2, b2):
+        return K.first_nonfinite(X, Y, w1, b1, w2, b2)
+
     def _train(self, job, losses):
         return K.train(K.lib.xor_simd_train, job, losses, self.max_threads)
 

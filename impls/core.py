@@ -57,7 +57,23 @@ def _frozen(a: np.ndarray | None) -> np.ndarray | None:
 
 
 def _frozen_params(w1, b1, w2, b2) -> Params:
-    return Params(_frozen(w1), _frozen(b1), _frozen(w2), _frozen(b2))
+    """Params of read-only arrays. Fields are set as the dataclass's own __init__ sets them (object's
+    __dict__), without its per-field object.__setattr__ calls: this runs on every train call."""
+    p = _new(Params)
+    d = p.__dict__
+    d["w1"], d["b1"], d["w2"], d["b2"] = _frozen(w1), _frozen(b1), _frozen(w2), _frozen(b2)
+    return p
+
+
+def _train_result(params: Params, loss: float, losses: np.ndarray) -> TrainResult:
+    """TrainResult(params, loss, losses), built as _frozen_params builds Params."""
+    r = _new(TrainResult)
+    d = r.__dict__
+    d["params"], d["loss"], d["losses"] = params, loss, losses
+    return r
+
+
+_new = object.__new__
 
 
 def init_params(n_in=2, n_hidden=4, n_out=1, *, seed=0, bias=True, scheme="uniform") -> Params:
@@ -115,21 +131,39 @@ _F64 = np.dtype(np.float64)
 
 def _finite(a: np.ndarray) -> bool:
     """All entries finite. One reduction first: NaN or inf anywhere makes it non-finite; only an
-    overflowing sum (|a| > 1e154 for the dot) needs the exact, slower check. Small arrays use a dot
-    product, the cheapest call; large ones a plain sum, because OpenBLAS runs a long dot on every core
-    and leaves its threads spinning, which starves a threaded kernel started right after."""
-    if a.size <= _DOT_MAX:
-        s = a.dot(a) if a.ndim == 1 else np.vdot(a, a)
+    overflowing sum (|a| > 1e154 for the dot) needs the exact, slower check. Tiny arrays are summed as a
+    Python list, small ones by a dot product (the cheapest NumPy call), large ones by a plain sum: OpenBLAS
+    runs a long dot on every core and leaves its threads spinning, which starves a threaded kernel."""
+    if a.size <= _LIST_MAX:
+        s = sum(a.ravel().tolist())
     else:
-        s = a.sum()
+        with np.errstate(over="ignore"):  # huge finite entries: no RuntimeWarning from validation
+            s = (a.dot(a) if a.ndim == 1 else np.vdot(a, a)) if a.size <= _DOT_MAX else a.sum()
     return math.isfinite(s) or bool(np.isfinite(a).all())
 
 
 _DOT_MAX = 8192  # OpenBLAS's ddot stays single-threaded up to 10,000 elements
+_LIST_MAX = 16  # up to here a Python sum over tolist() is cheaper than any NumPy call
+
+#: the arrays whose entries must be finite, in the order Backend._first_nonfinite receives and checks them
+FINITE_CHECKED = ("X", "Y", "params.w1", "params.b1", "params.w2", "params.b2")
+
+
+def first_nonfinite(*arrays) -> int:
+    """Index of the first array holding NaN or inf, skipping None, or -1: NumPy's check, for any backend."""
+    for i, a in enumerate(arrays):
+        if a is not None and not _finite(a):
+            return i
+    return -1
+
+
+def nonfinite_error(index: int) -> ValueError:
+    return ValueError(f"{FINITE_CHECKED[index]} must be finite, but contains NaN or inf")
 
 
 def _array(name: str, a, ndim: int, copy: bool) -> np.ndarray:
-    """A C-contiguous float64 array from `a`, or a TypeError/ValueError naming `name`."""
+    """A C-contiguous float64 array from `a`, or a TypeError/ValueError naming `name`; finiteness is checked
+    later, by the backend (Backend._first_nonfinite), all arrays in one go."""
     if a.__class__ is np.ndarray and a.dtype == _F64 and a.ndim == ndim and a.flags.c_contiguous:
         arr = a.copy() if copy else a  # the common case, kept cheap: it runs on every train call
     else:
@@ -145,8 +179,6 @@ def _array(name: str, a, ndim: int, copy: bool) -> np.ndarray:
         if arr.ndim != ndim:
             raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
         arr = np.array(arr, dtype=np.float64, order="C", copy=True)
-    if arr.size and not _finite(arr):
-        raise ValueError(f"{name} must be finite, but contains NaN or inf")
     return arr
 
 
@@ -212,7 +244,8 @@ class TrainJob(NamedTuple):
 
 
 def validate_train(params, X, Y, *, epochs, lr, loss, record_every) -> TrainJob:
-    """Check and convert every argument of train, or raise a ValueError/TypeError naming it."""
+    """Check and convert every argument of train, or raise a ValueError/TypeError naming it; all but the
+    finiteness of the arrays, which Backend.train checks next with the backend's own _first_nonfinite."""
     X = _X(X)
     Y = _array("Y", Y, 2, copy=False)
     if Y.shape[0] != X.shape[0]:
@@ -240,7 +273,7 @@ def validate_train(params, X, Y, *, epochs, lr, loss, record_every) -> TrainJob:
 
 
 def validate_predict(params, X) -> tuple:
-    """Check and convert the arguments of predict: (w1, b1, w2, b2, X)."""
+    """Check and convert the arguments of predict: (w1, b1, w2, b2, X); finiteness as in validate_train."""
     X = _X(X)
     return (*_params(params, X.shape[1]), X)
 
@@ -264,13 +297,19 @@ class Backend:
     def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
         """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""
         job = validate_train(params, X, Y, epochs=epochs, lr=lr, loss=loss, record_every=record_every)
+        bad = self._first_nonfinite(job.X, job.Y, job.w1, job.b1, job.w2, job.b2)
+        if bad >= 0:
+            raise nonfinite_error(bad)
         losses = np.empty(job.n_recorded)
         final_loss = self._train(job, losses)
-        return TrainResult(_frozen_params(job.w1, job.b1, job.w2, job.b2), float(final_loss), _frozen(losses))
+        return _train_result(_frozen_params(job.w1, job.b1, job.w2, job.b2), float(final_loss), _frozen(losses))
 
     def predict(self, params, X) -> np.ndarray:
         """Network outputs for X, shape (N, n_out)."""
         w1, b1, w2, b2, X = validate_predict(params, X)
+        bad = self._first_nonfinite(X, None, w1, b1, w2, b2)
+        if bad >= 0:
+            raise nonfinite_error(bad)
         out = np.empty((X.shape[0], w2.shape[1]))
         self._predict(out, w1, b1, w2, b2, X)
         return out
@@ -278,6 +317,11 @@ class Backend:
     def info(self) -> dict:
         """Versions and build facts worth printing next to this backend's numbers."""
         return {}
+
+    def _first_nonfinite(self, X, Y, w1, b1, w2, b2) -> int:
+        """Index of the first argument holding NaN or inf (None is skipped), or -1. Part of validation: it runs
+        before the kernel, never inside it. Compiled backends override it with a cheaper check of their own."""
+        return first_nonfinite(X, Y, w1, b1, w2, b2)
 
     # Implementations: update job.w1, job.b1, job.w2, job.b2 in place (they are private copies), write the
     # loss at the start of epoch 0, k, 2k, ... into `losses`, and return the loss of the final parameters.

@@ -146,3 +146,21 @@ def test_read_only_inputs_accepted(backend):
 def test_no_bias_params_stay_none(backend):
     res = backend.train(P_NOBIAS, X, Y, epochs=5, lr=1.0)
     assert res.params.b1 is None and res.params.b2 is None
+
+
+@pytest.mark.filterwarnings("error")  # huge finite values must not make validation warn about overflow
+@pytest.mark.parametrize("size", [1, 3, 8, 16, 17, 33, 8192, 8193])  # each of _finite's size regimes
+def test_finiteness_check_finds_every_bad_entry(backend, size):
+    """Every backend's _first_nonfinite (NumPy's, or its own compiled one) names the first bad array."""
+    rng = np.random.default_rng(size)
+    good = [rng.uniform(-1, 1, size) for _ in range(6)]
+    assert backend._first_nonfinite(*good) == -1
+    huge = [np.full(size, np.finfo(float).max * (-1) ** i) for i in range(6)]  # finite, but sums overflow
+    assert backend._first_nonfinite(*huge) == -1
+    assert backend._first_nonfinite(good[0], None, good[2], None, good[4], None) == -1
+    for bad in (np.nan, np.inf, -np.inf):
+        for where in range(6):
+            arrays = [a.copy() for a in good]
+            arrays[where][rng.integers(size)] = bad
+            arrays[-1][-1] = bad  # a later bad array must not hide the first
+            assert backend._first_nonfinite(*arrays) == min(where, 5), (bad, where)
