@@ -40,15 +40,16 @@ def test_fused_241_loop_matches_the_general_loop():
     assert np.array_equal(fused.params.w1, general.params.w1)
 
 
-@pytest.mark.parametrize("n_hidden", [4, 5])  # the fused 2-4-1 loop and the general one
-def test_subnormal_sigmoids_are_redone_exactly(n_hidden):
-    """z_out = -720: exp(z_out) is subnormal, which the fast exp path cannot scale; the epoch must be redone."""
-    X, Y = impls.xor_dataset()
+@pytest.mark.parametrize("n_hidden, n", [(4, 4), (5, 4), (4, 3 * K.lib.XOR_SIMD_PARALLEL_MIN + 37)])
+def test_subnormal_sigmoids_are_redone_exactly(n_hidden, n):
+    """z_out = -720: exp(z_out) is subnormal, which the fast exp path cannot scale; the pass must be redone.
+    Cases: the fused 2-4-1 loop, the general one, and threaded chunks."""
+    X, Y = impls.xor_dataset() if n == 4 else impls.noisy_xor(n, seed=5)
     Y = np.ones_like(Y)
     p = impls.Params(np.zeros((2, n_hidden)), np.zeros(n_hidden), np.full((n_hidden, 1), -1440.0 / n_hidden),
                      np.zeros(1))  # every h is 0.5, so every sample's output sigmoid is sigmoid(-720) ~ 2e-313
     want = impls.get_backend("python").train(p, X, Y, epochs=2, lr=1.0, record_every=1)
-    got = backend(0).train(p, X, Y, epochs=2, lr=1.0, record_every=1)
+    got = backend(2).train(p, X, Y, epochs=2, lr=1.0, record_every=1)
     assert 0 < want.params.b2[0] < np.finfo(float).tiny  # the gradient of b2 is subnormal: the test's premise
     assert got.params.b2[0] == pytest.approx(want.params.b2[0], rel=1e-6)  # a subnormal's precision
     assert np.array_equal(got.losses, want.losses)
