@@ -43,6 +43,8 @@ typedef long long vi __attribute__((vector_size(LANES * sizeof(long long))));
 
 ALWAYS_INLINE vd splat(double a) { return (vd){a, a, a, a}; }
 
+ALWAYS_INLINE int any_lane(vi mask) { return (mask[0] | mask[1] | mask[2] | mask[3]) != 0; }
+
 /* exp(x) for -2^50 < x <= 0 before its final scaling: returns p in [0.7, 1.42] and sets *k, exp(x) = p * 2^k */
 ALWAYS_INLINE vd vexp_neg_parts(vd x, vi *k) {
     const vd shifter = splat(0x1.8p52);
@@ -83,8 +85,7 @@ ALWAYS_INLINE vd vexp_neg(vd x) {
     vi k, low = (vi)(x < splat(-746.0));
     x = (vd)(((vi)x & ~low) | ((vi)splat(-746.0) & low));
     vd p = vexp_neg_parts(x, &k);
-    vi sub = k < -1021; /* p * 2^k would be subnormal */
-    if (!(sub[0] | sub[1] | sub[2] | sub[3])) return scale_normal(p, k);
+    if (!any_lane(k < -1021)) return scale_normal(p, k); /* no p * 2^k is subnormal */
     return scale_any(p, k);
 }
 
@@ -155,7 +156,7 @@ ALWAYS_INLINE double chunk(vd *acc, vd *h, vd *d_out, const double *Xt, const do
                 db1[j] += d_z1;
             }
         }
-        if (__builtin_expect(!(sub[0] | sub[1] | sub[2] | sub[3]), 1)) break;
+        if (__builtin_expect(!any_lane(sub), 1)) break;
     }
     return hsum(sq);
 }
@@ -218,7 +219,7 @@ __attribute__((target("avx2,fma"))) static void train_241(double *w1, double *b1
                     g_b1[j] += d_z1;
                 }
             }
-            if (__builtin_expect(!(sub[0] | sub[1] | sub[2] | sub[3]), 1)) break;
+            if (__builtin_expect(!any_lane(sub), 1)) break;
         }
         double loss = mse ? hsum(sq) / count : hsum(sq);
         if (e == epochs) {
