@@ -157,10 +157,6 @@ def first_nonfinite(*arrays) -> int:
     return -1
 
 
-def nonfinite_error(index: int) -> ValueError:
-    return ValueError(f"{FINITE_CHECKED[index]} must be finite, but contains NaN or inf")
-
-
 def _array(name: str, a, ndim: int, copy: bool) -> np.ndarray:
     """A C-contiguous float64 array from `a`, or a TypeError/ValueError naming `name`; finiteness is checked
     later, by the backend (Backend._first_nonfinite), all arrays in one go."""
@@ -297,9 +293,7 @@ class Backend:
     def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
         """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""
         job = validate_train(params, X, Y, epochs=epochs, lr=lr, loss=loss, record_every=record_every)
-        bad = self._first_nonfinite(job.X, job.Y, job.w1, job.b1, job.w2, job.b2)
-        if bad >= 0:
-            raise nonfinite_error(bad)
+        self._require_finite(job.X, job.Y, job.w1, job.b1, job.w2, job.b2)
         losses = np.empty(job.n_recorded)
         final_loss = self._train(job, losses)
         return _train_result(_frozen_params(job.w1, job.b1, job.w2, job.b2), float(final_loss), _frozen(losses))
@@ -307,9 +301,7 @@ class Backend:
     def predict(self, params, X) -> np.ndarray:
         """Network outputs for X, shape (N, n_out)."""
         w1, b1, w2, b2, X = validate_predict(params, X)
-        bad = self._first_nonfinite(X, None, w1, b1, w2, b2)
-        if bad >= 0:
-            raise nonfinite_error(bad)
+        self._require_finite(X, None, w1, b1, w2, b2)
         out = np.empty((X.shape[0], w2.shape[1]))
         self._predict(out, w1, b1, w2, b2, X)
         return out
@@ -317,6 +309,12 @@ class Backend:
     def info(self) -> dict:
         """Versions and build facts worth printing next to this backend's numbers."""
         return {}
+
+    def _require_finite(self, X, Y, w1, b1, w2, b2) -> None:
+        """The last validation step of train and predict: a ValueError naming the first array with NaN or inf."""
+        bad = self._first_nonfinite(X, Y, w1, b1, w2, b2)
+        if bad >= 0:
+            raise ValueError(f"{FINITE_CHECKED[bad]} must be finite, but contains NaN or inf")
 
     def _first_nonfinite(self, X, Y, w1, b1, w2, b2) -> int:
         """Index of the first argument holding NaN or inf (None is skipped), or -1. Part of validation: it runs
