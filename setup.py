@@ -1,4 +1,9 @@
-# Only here for cffi's build hook: cffi cannot yet be configured from pyproject.toml alone.
+"""Only here for cffi's build hook (cffi cannot yet be configured from pyproject.toml alone): one extension per
+entry of KERNELS in impls/_ffi_build.py."""
+import runpy
+
 from setuptools import setup
 
-setup(cffi_modules=["impls/_ffi_build.py:ffibuilder", "impls/_ffi_build.py:ffibuilder_simd"])
+BUILD = "impls/_ffi_build.py"
+kernels = runpy.run_path(BUILD)["KERNELS"]
+setup(cffi_modules=[f"{BUILD}:build_{name.replace('-', '_')}" for name in kernels])

@@ -7,30 +7,24 @@ import statistics
 import sys
 import time
 
-import impls
-
-
-def _fmt_rate(r: float) -> str:
-    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if r >= div:
-            return f"{r / div:.3g}{unit}"
-    return f"{r:.3g}"
+import xorbench
+from xorbench.bench.report import rate
 
 
 def cmd_list(args) -> int:
-    status = impls.available()
+    status = xorbench.available()
     width = max(map(len, status))
     for name, reason in status.items():
         mark = "ok " if reason is None else "N/A"
         print(f"{name:<{width}}  {mark}", end="")
         if reason is None:
-            be = impls.get_backend(name)
+            be = xorbench.get_backend(name)
             print(f"  [{be.equivalence}] {be.description}")
             for k, v in be.info().items():
                 print(f"{'':<{width}}       {k}: {v}")
         else:
             print(f"  {reason}")
-    missing = [n for n in impls.CORE if status[n] is not None]
+    missing = [n for n in xorbench.CORE if status[n] is not None]
     if missing:
         print(f"\ncore backends unavailable: {', '.join(missing)}", file=sys.stderr)
         return 1
@@ -39,12 +33,12 @@ def cmd_list(args) -> int:
 
 def cmd_train(args) -> int:
     try:
-        be = impls.get_backend(args.backend)
-    except impls.BackendUnavailable as e:
+        be = xorbench.get_backend(args.backend)
+    except xorbench.BackendUnavailable as e:
         print(f"xorbench: backend {args.backend!r} is unavailable: {e}", file=sys.stderr)
         return 2
-    X, Y = impls.xor_dataset()
-    params = impls.init_params(2, args.hidden, 1, seed=args.seed, bias=not args.no_bias, scheme=args.scheme)
+    X, Y = xorbench.xor_dataset()
+    params = xorbench.init_params(2, args.hidden, 1, seed=args.seed, bias=not args.no_bias, scheme=args.scheme)
     t0 = time.perf_counter()
     be.train(params, X, Y, epochs=1, lr=args.lr, loss=args.loss)  # warm-up: JIT compile or cache load
     warm = time.perf_counter() - t0
@@ -61,13 +55,13 @@ def cmd_train(args) -> int:
         print(f"  {x[0]:.0f}   {x[1]:.0f}   {y[0]:.0f}       {p[0]:.6f}")
     print(f"final loss: {res.loss:.6e}")
     med = statistics.median(times)
-    print(f"epochs/s: {_fmt_rate(args.epochs / med)}  (median of {args.repeat} calls; "
+    print(f"epochs/s: {rate(args.epochs / med)}  (median of {args.repeat} calls; "
           f"first call, excluded: {warm * 1e3:.1f} ms including any JIT compile)")
     return 0
 
 
 def cmd_check(args) -> int:
-    from impls import equivalence
+    from xorbench.impls import equivalence
 
     backends = _backend_list(args.backends)
     report = equivalence.check(backends, epochs=args.epochs,
@@ -75,7 +69,7 @@ def cmd_check(args) -> int:
     print(" " * 60, end="\r", file=sys.stderr)
     print(equivalence.format_table(report))
     if args.json:
-        from bench.results import write_json
+        from xorbench.bench.results import write_json
 
         write_json(args.json, report.to_json())
         print(f"wrote {args.json}")
@@ -86,20 +80,20 @@ def _backend_list(text):
     if not text:
         return None
     chosen = [b.strip() for b in text.split(",") if b.strip()]
-    unknown = [b for b in chosen if b not in impls.names()]
+    unknown = [b for b in chosen if b not in xorbench.names()]
     if unknown:
-        raise ValueError(f"--backends: unknown backend(s) {', '.join(unknown)}; known: {', '.join(impls.names())}")
+        raise ValueError(f"--backends: unknown backend(s) {', '.join(unknown)}; known: {', '.join(xorbench.names())}")
     return chosen
 
 
 def cmd_run(args) -> int:
-    from bench.run import run
+    from xorbench.bench.run import run
 
     return run("full" if args.full else "quick", _backend_list(args.backends), args.out, args.label)
 
 
 def cmd_report(args) -> int:
-    from bench import report, results
+    from xorbench.bench import report, results
 
     try:
         runs = [results.load(p) for p in args.results]
@@ -113,7 +107,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from bench import compare, results
+    from xorbench.bench import compare, results
 
     try:
         threshold = float(args.threshold.rstrip("%")) / (100 if args.threshold.endswith("%") else 1)
@@ -146,7 +140,7 @@ def _numbers(text, kind, name):
 def cmd_experiments(args) -> int:
     from dataclasses import replace
 
-    from bench import experiments as ex
+    from xorbench.bench import experiments as ex
 
     preset = ex.PRESETS[args.preset] if args.preset else None
     setting = preset.setting if preset else ex.Setting()
@@ -160,8 +154,8 @@ def cmd_experiments(args) -> int:
     for name in ("epochs", "seeds", "chunk"):
         if getattr(setting, name) < 1:
             raise ValueError(f"--{name} must be a positive integer, got {getattr(setting, name)}")
-    if setting.backend not in impls.names():
-        raise ValueError(f"--backend must be one of {', '.join(impls.names())}; got {setting.backend!r}")
+    if setting.backend not in xorbench.names():
+        raise ValueError(f"--backend must be one of {', '.join(xorbench.names())}; got {setting.backend!r}")
     hidden = _numbers(args.hidden, int, "--hidden") if args.hidden else (preset.hidden if preset else (2, 3, 4, 8))
     lr = _numbers(args.lr, float, "--lr") if args.lr else (preset.lr if preset else (0.1, 0.5, 1.0, 2.0, 5.0))
     out = args.out or os.path.join("experiments-out", args.preset or "grid")
@@ -170,7 +164,7 @@ def cmd_experiments(args) -> int:
     except ex.ExperimentError as e:
         print(f"xorbench experiments: {e}", file=sys.stderr)
         return 2
-    except impls.BackendUnavailable as e:
+    except xorbench.BackendUnavailable as e:
         print(f"xorbench experiments: backend {setting.backend!r} is unavailable: {e}", file=sys.stderr)
         return 2
     if not results:
@@ -190,13 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("train", help="train XOR with one backend; print predictions, loss and epochs/s")
-    s.add_argument("--backend", default="c", choices=impls.names())
+    s.add_argument("--backend", default="c", choices=xorbench.names())
     s.add_argument("--epochs", type=int, default=10_000)
     s.add_argument("--lr", type=float, default=1.0)
     s.add_argument("--hidden", type=int, default=4)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--loss", default="mse", choices=impls.LOSSES)
-    s.add_argument("--scheme", default="uniform", choices=impls.SCHEMES)
+    s.add_argument("--loss", default="mse", choices=xorbench.LOSSES)
+    s.add_argument("--scheme", default="uniform", choices=xorbench.SCHEMES)
     s.add_argument("--no-bias", action="store_true")
     s.add_argument("--repeat", type=int, default=5)
     s.set_defaults(func=cmd_train)
@@ -227,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
     s.set_defaults(func=cmd_compare)
 
-    from bench.experiments import PRESETS
+    from xorbench.bench.experiments import PRESETS
 
     s = sub.add_parser("experiments", help="convergence over many seeds: ok rate, epochs to ok, plateaus, plots")
     s.add_argument("--preset", choices=list(PRESETS), help="reproduce one write-up's setting exactly")
@@ -236,8 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", type=int, help="initializations per configuration (default 100)")
     s.add_argument("--epochs", type=int, help="epochs per run (default 20000)")
     s.add_argument("--backend", help="any registered backend (default c)")
-    s.add_argument("--loss", choices=impls.LOSSES)
-    s.add_argument("--scheme", choices=impls.SCHEMES)
+    s.add_argument("--loss", choices=xorbench.LOSSES)
+    s.add_argument("--scheme", choices=xorbench.SCHEMES)
     s.add_argument("--no-bias", action="store_true")
     s.add_argument("--chunk", type=int, help="epochs between ok checks and curve points (default epochs/200)")
     s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")

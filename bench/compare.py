@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from bench.results import Run
+from xorbench.bench.results import Run
 
 ALPHA = 0.05  # significance level of the two-sided Mann-Whitney U test
 SUSPICIOUS_SPEEDUP = 2.0  # a speed-up this large is flagged for a correctness look

@@ -1,21 +1,21 @@
 """pytest-benchmark set-up: one thread for BLAS, machine and build facts in the JSON, one run per backend."""
 import os
 
-from bench.profiles import THREAD_VARS
+from xorbench.bench.profiles import THREAD_VARS
 
 for _var in THREAD_VARS:  # before NumPy is imported anywhere in this process
     os.environ.setdefault(_var, "1")
 
 import pytest  # noqa: E402
 
-import impls  # noqa: E402
-from bench import machine, profiles  # noqa: E402
-from bench.fixtures import backend  # noqa: E402, F401  (the shared fixture)
+import xorbench  # noqa: E402
+from xorbench.bench import machine, profiles  # noqa: E402
+from xorbench.bench.fixtures import backend  # noqa: E402, F401  (the shared fixture)
 
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        names = profiles.selected_backends(impls.names())
+        names = profiles.selected_backends(xorbench.names())
         if metafunc.definition.get_closest_marker("threaded"):
             names = [n for n in names if _threaded_or_unavailable(n)]
         metafunc.parametrize("backend", names, indirect=True)
@@ -24,8 +24,8 @@ def pytest_generate_tests(metafunc):
 def _threaded_or_unavailable(name):
     """Backends with a max_threads knob, plus any that cannot load, so the fixture reports why."""
     try:
-        return hasattr(impls.get_backend(name), "max_threads")
-    except impls.BackendUnavailable:
+        return xorbench.get_backend(name).threaded
+    except xorbench.BackendUnavailable:
         return True
 
 
@@ -42,12 +42,12 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     facts = machine.facts()
     facts["gc_disabled_while_timing"] = bool(config.getoption("benchmark_disable_gc", False))
     facts["profile"] = profiles.current()
-    facts["backends"] = machine.backend_facts(profiles.selected_backends(impls.names()))
+    facts["backends"] = machine.backend_facts(profiles.selected_backends(xorbench.names()))
     machine_info["xorbench"] = facts
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
-    from bench.results import RUN_SCHEMA
+    from xorbench.bench.results import RUN_SCHEMA
 
     output_json["xorbench"] = {"schema": RUN_SCHEMA, "profile": profiles.current()["name"]}
 

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-import impls
+import xorbench
 
 OK_MARGIN = 0.2
 PLATEAU_RTOL = 0.01
@@ -88,12 +88,12 @@ def plateau(curve, ok: bool) -> float | None:
 def run_config(setting: dict, hidden: int, lr: float) -> dict:
     """Train every seed of one configuration; returns its JSON line."""
     s = Setting(**setting)
-    be = impls.get_backend(s.backend)
-    X, Y = impls.xor_dataset()
+    be = xorbench.get_backend(s.backend)
+    X, Y = xorbench.xor_dataset()
     runs = []
     t0 = time.perf_counter()
     for seed in range(s.seeds):
-        params = impls.init_params(2, hidden, 1, seed=seed, bias=s.bias, scheme=s.scheme)
+        params = xorbench.init_params(2, hidden, 1, seed=seed, bias=s.bias, scheme=s.scheme)
         curve, first_ok = [], None
         for start in range(0, s.epochs, s.chunk):
             n = min(s.chunk, s.epochs - start)
@@ -176,7 +176,7 @@ def run(setting: Setting, hidden, lr, out: str, jobs: int = 2, progress=True) ->
         print(f"resuming: {len(grid) - len(todo)} of {len(grid)} configurations already in {path}", file=sys.stderr)
     interrupted = False
     if todo:
-        impls.get_backend(setting.backend)  # fail here, once, if it cannot load
+        xorbench.get_backend(setting.backend)  # fail here, once, if it cannot load
         start = time.perf_counter()
         import multiprocessing
 
@@ -314,7 +314,7 @@ def plots(results: list, setting: Setting, out: str) -> list[str]:
 
 def write_report(results: list, setting: Setting, out: str, title: str) -> list[str]:
     text = f"# {title}\n\n" + table(results, setting) + "\n![loss curves](loss_curves.png)\n\n![ok rate](heatmap.png)\n"
-    from bench.results import write_atomic
+    from xorbench.bench.results import write_atomic
 
     path = os.path.join(out, "experiments.md")
     write_atomic(path, text)

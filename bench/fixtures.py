@@ -5,15 +5,15 @@ is skipped with its reason.
 """
 import pytest
 
-import impls
+import xorbench
 
 
 @pytest.fixture
 def backend(request):
     name = request.param
     try:
-        return impls.get_backend(name)
-    except impls.BackendUnavailable as e:
-        if name in impls.CORE:
+        return xorbench.get_backend(name)
+    except xorbench.BackendUnavailable as e:
+        if name in xorbench.CORE:
             pytest.fail(f"core backend {name!r} is unavailable: {e}")
         pytest.skip(f"optional backend {name!r} unavailable: {e}")

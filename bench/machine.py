@@ -7,6 +7,8 @@ import platform
 import subprocess
 import sys
 
+from xorbench.bench.profiles import RECORDED_THREAD_VARS
+
 
 def cpu_model() -> str:
     try:
@@ -51,9 +53,7 @@ def facts() -> dict:
         "machine": platform.machine(),
         "system": f"{platform.system()} {platform.release()}",
         "versions": versions(),
-        "threads": {k: os.environ.get(k) for k in
-                    ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                     "BLIS_NUM_THREADS", "NUMBA_NUM_THREADS")},
+        "threads": {k: os.environ.get(k) for k in RECORDED_THREAD_VARS},
         "gc_enabled": gc.isenabled(),
         "python_executable": sys.executable,
         "commit": git_commit(),
@@ -62,13 +62,13 @@ def facts() -> dict:
 
 def backend_facts(names) -> dict:
     """Each backend's status, equivalence class and build facts (C flags, versions)."""
-    import impls
+    import xorbench
 
     out = {}
     for name in names:
         try:
-            be = impls.get_backend(name)
-        except impls.BackendUnavailable as e:
+            be = xorbench.get_backend(name)
+        except xorbench.BackendUnavailable as e:
             out[name] = {"available": False, "reason": str(e)}
             continue
         out[name] = {"available": True, "equivalence": be.equivalence, "description": be.description, **be.info()}

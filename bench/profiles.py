@@ -29,6 +29,8 @@ SWEEP_LR = 0.1
 #: OMP_NUM_THREADS is left alone: it would also cap c-simd's OpenMP threads, which the threads benchmark
 #: measures on purpose.
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
+#: every thread setting a result file records: the pinned ones, and the two that cap the threaded backends
+RECORDED_THREAD_VARS = ("OMP_NUM_THREADS", *THREAD_VARS, "NUMBA_NUM_THREADS")
 
 
 def current() -> dict:

@@ -6,9 +6,10 @@ import html
 import math
 import os
 
-from bench.results import NOISE_CV, Run, write_atomic
+from xorbench.bench.results import NOISE_CV, Run, write_atomic
+from xorbench.impls.registry import REFERENCE
 
-REFERENCE = "python"
+TRADES = ("fma", "simd", "threads", "exp", "fastmath")  # what Backend.info() declares for every backend
 
 
 def rate(x: float) -> str:
@@ -147,7 +148,7 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
 
 def roofline_table(run: Run) -> Table | None:
     """Every timed point against the machine's ceiling (bench/roofline.py), as % of it."""
-    from bench.roofline import CEILING_SLACK, ceiling
+    from xorbench.bench.roofline import CEILING_SLACK, ceiling
 
     peaks = run.peaks
     if peaks is None:
@@ -197,12 +198,10 @@ def trades_table(run: Run) -> Table | None:
     rows = []
     for name, f in run.machine.get("backends", {}).items():
         if f.get("available"):
-            rows.append([name, f.get("equivalence", "?"), "yes" if f.get("fma") else "no",
-                         f.get("simd", "none (scalar)" if "cflags" in f else "-"), str(f.get("threads", 1)),
-                         f.get("exp", "-"), f.get("fastmath", "-") if "fastmath" in f else "-"])
+            rows.append([name, f.get("equivalence", "?"), *(str(f.get(k, "-")) for k in TRADES)])
     if not rows:
         return None
-    return Table("What each backend trades", ["backend", "equivalence", "FMA", "SIMD", "threads", "exp", "fastmath"],
+    return Table("What each backend trades", ["backend", "equivalence", *TRADES],
                  rows)
 
 

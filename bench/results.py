@@ -102,7 +102,7 @@ class Run:
     @property
     def peaks(self):
         """The roofline's inputs measured in this run, or None."""
-        from bench.roofline import Peaks
+        from xorbench.bench.roofline import Peaks
 
         for p in self.by_kind("peak"):
             e = p.extra
@@ -163,6 +163,3 @@ def load(path: str) -> Run:
     label = xb.get("label") or f"{cpu}, {machine.get('cores', '?')} cores"
     return Run(path, label, raw.get("datetime", "?"), machine, xb, points)
 
-
-def median(values):
-    return statistics.median(values) if values else math.nan

@@ -14,7 +14,7 @@ One epoch of an n_in-H-n_out network on N samples needs, at the least:
 and the exps run on the same FMA ports as the flops while divisions have their own unit, so
     seconds per epoch >= max(divs / r_div, exps / r_exp + flops / r_fma) / cores
 Below PARALLEL_MIN samples the model gives one core, because splitting so few samples costs more than it
-saves (c-simd's threshold); from PARALLEL_MIN on it gives every core. It ignores latency, memory traffic,
+saves (impls.core.PARALLEL_MIN, the threaded backends' threshold); from PARALLEL_MIN on it gives every core. It ignores latency, memory traffic,
 horizontal sums and call overhead, so small problems sit far below it: that gap is the point. No kernel
 may beat it by more than noise (CEILING_SLACK); a point that does is flagged as a bug in the model.
 """
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARALLEL_MIN = 4096
+from xorbench.impls.core import PARALLEL_MIN
+
 CEILING_SLACK = 1.10
 
 
@@ -40,7 +41,7 @@ class Peaks:
 
         import numpy as np
 
-        from impls.c_simd_impl import K
+        from xorbench.impls.c_simd_impl import K  # the peak microbenchmark is compiled into c-simd
 
         rates = np.empty(3)
         if K.lib.xor_simd_peak(K.ffi.from_buffer("double[]", rates), 3, seconds) != 0:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
-import impls
-from bench import report, results
-from bench.profiles import THREAD_VARS
+import xorbench
+from xorbench.bench import report, results
+from xorbench.bench.profiles import THREAD_VARS
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 CHECK_EPOCHS = {"quick": 2_000, "full": 10_000}
@@ -20,7 +22,7 @@ def _from_stream(stream: str, names) -> dict:
     """A result file's content from the benchmarks streamed so far."""
     from datetime import datetime, timezone
 
-    from bench import machine
+    from xorbench.bench import machine
 
     benchmarks = []
     if os.path.exists(stream):
@@ -38,10 +40,10 @@ def _from_stream(stream: str, names) -> dict:
 
 
 def run(profile: str, backends: list[str] | None, out: str, label: str | None = None) -> int:
-    from impls import equivalence
+    from xorbench.impls import equivalence
 
-    names = backends or impls.names()
-    results_dir = os.path.join(out, "results")
+    names = backends or xorbench.names()
+    results_dir = os.path.join(os.path.abspath(out), "results")
     os.makedirs(results_dir, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     final = os.path.join(results_dir, f"{stamp}-{profile}.json")
@@ -71,7 +73,11 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     print(f"timing {', '.join(timed)} (live progress below; raw JSON goes to {final})", flush=True)
     interrupted = False
     tail: list[str] = []
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    # The suite runs from an empty folder: nothing in the user's current folder (an impls/ or bench/ of their
+    # own) can shadow an import, and pytest-benchmark's .benchmarks/ is not left behind there.
+    workdir = tempfile.mkdtemp(prefix="xorbench-run-")
+    proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            bufsize=1)
     try:
         for line in proc.stdout:
             tail = (tail + [line])[-200:]
@@ -91,6 +97,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     for leftover in (partial, stream):
         if os.path.exists(leftover):
             os.unlink(leftover)
+    shutil.rmtree(workdir, ignore_errors=True)
     if not data["benchmarks"]:
         if not interrupted:
             sys.stdout.write("".join(tail))

@@ -1,6 +1,6 @@
 """Run in a fresh process: how long one backend takes to import and to make its first and second calls.
 
-    python -m bench.startup numba   ->   {"import_s": ..., "first_call_s": ..., "second_call_s": ...}
+    python -m xorbench.bench.startup numba   ->   {"import_s": ..., "first_call_s": ..., "second_call_s": ...}
 """
 import json
 import sys
@@ -9,12 +9,12 @@ import time
 
 def main(name: str) -> None:
     t0 = time.perf_counter()
-    import impls
+    import xorbench
 
-    be = impls.get_backend(name)
+    be = xorbench.get_backend(name)
     t1 = time.perf_counter()
-    X, Y = impls.xor_dataset()
-    params = impls.init_params()
+    X, Y = xorbench.xor_dataset()
+    params = xorbench.init_params()
     be.train(params, X, Y, epochs=1, lr=1.0)
     t2 = time.perf_counter()
     be.train(params, X, Y, epochs=1, lr=1.0)

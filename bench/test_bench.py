@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-import impls
-from bench import profiles
-from bench.profiles import SWEEP_LR, XOR_LR
-from impls.tolerances import LONG_RUN_RTOL, params_rel_err
+import xorbench
+from xorbench.bench import profiles
+from xorbench.bench.profiles import SWEEP_LR, XOR_LR
+from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
 REFERENCE_BUDGET = 20_000  # reference work (samples x hidden x epochs) spent on each correctness check
 _reference_cache = {}
@@ -26,8 +26,8 @@ NOTEBOOK = dict(bias=False, scheme="rand01", loss="sse")  # seed 003's notebook 
 
 
 def _problem(n, hidden, bias=True, scheme="uniform"):
-    X, Y = impls.xor_dataset() if n == 4 else impls.noisy_xor(n, seed=0)
-    return impls.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
+    X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=0)
+    return xorbench.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
 
 
 def calibrate(run, target_s):
@@ -49,7 +49,7 @@ def check_against_reference(name, train, params, X, Y, lr, k, tol, loss="mse"):
     epochs = max(1, min(k, REFERENCE_BUDGET // (n * hidden)))
     key = (n, hidden, epochs, lr, loss, params.bias)
     if key not in _reference_cache:
-        _reference_cache[key] = impls.get_backend(impls.REFERENCE).train(params, X, Y, epochs=epochs, lr=lr,
+        _reference_cache[key] = xorbench.get_backend(xorbench.REFERENCE).train(params, X, Y, epochs=epochs, lr=lr,
                                                                           loss=loss).params
     err = params_rel_err(train(epochs), _reference_cache[key])
     if not err <= tol:
@@ -93,7 +93,7 @@ def test_notebook_setting(benchmark, backend, profile):
 
 def test_notebook_code(benchmark, profile):
     """The notebook's own NumPy code (bench/notebook_baseline.py) in its own setting: the baseline to beat."""
-    from bench import notebook_baseline
+    from xorbench.bench import notebook_baseline
 
     params, X, Y = _problem(4, 4, bias=False, scheme="rand01")
 
@@ -102,7 +102,7 @@ def test_notebook_code(benchmark, profile):
 
     def trained_params(epochs):
         nn = train(epochs)
-        return impls.Params(nn.weights1, None, nn.weights2, None)
+        return xorbench.Params(nn.weights1, None, nn.weights2, None)
 
     k = calibrate(train, profile["target_s"])
     check_against_reference("the notebook's code", trained_params, params, X, Y, 1.0, k,
@@ -144,11 +144,11 @@ def test_threads(benchmark, backend, profile, threads, n):
 
 def test_machine_peak(benchmark, profile):
     """This machine's vector throughput for exp, division and FMA on one core: the roofline's inputs."""
-    from bench.roofline import Peaks
+    from xorbench.bench.roofline import Peaks
 
     try:
         peaks = Peaks.measure(0.3 if profile["name"] == "quick" else 0.9)
-    except (RuntimeError, impls.BackendUnavailable) as e:
+    except (RuntimeError, xorbench.BackendUnavailable) as e:
         pytest.skip(f"no roofline on this machine: {e}")
     benchmark.group = "peak"
     benchmark.extra_info.update(kind="peak", backend="machine", N=0, hidden=0, K=1, exp_per_s=peaks.exp,
@@ -157,8 +157,10 @@ def test_machine_peak(benchmark, profile):
 
 
 def _startup(name, cache_dir):
+    os.makedirs(cache_dir, exist_ok=True)
     env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
-    out = subprocess.run([sys.executable, "-m", "bench.startup", name], env=env,
+    # from the cache folder, so that nothing in the user's current folder can shadow an import
+    out = subprocess.run([sys.executable, "-m", "xorbench.bench.startup", name], env=env, cwd=cache_dir,
                          capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         pytest.fail(f"start-up measurement of {name} failed:\n{out.stderr}")

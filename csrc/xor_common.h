@@ -1,7 +1,7 @@
 /*
  * xor_common.h: what both xorbench C kernels share (xor_net.c, strict; xor_simd.c, fast): error codes,
- * loss kinds, the argument checks every entry point runs before it touches memory, and the finiteness check
- * behind xor_first_nonfinite, which both extensions export (see impls/_ffi_build.py).
+ * loss kinds, the argument checks every entry point runs before it touches memory, and the finiteness test
+ * behind xor_first_nonfinite (csrc/xor_ext.c), which every extension exports.
  *
  * Every buffer travels with its length in doubles; the checks compare each length with the product of the
  * sizes it must hold, so no caller can make a kernel read or write out of bounds. Sizes are capped
@@ -80,17 +80,6 @@ static inline int xor_all_finite(const double *a, int64_t n) {
         bad |= (~u & 0x7ff0000000000000ull) == 0;
     }
     return bad == 0;
-}
-
-/* validation, before any kernel runs: the index of the first of six buffers holding NaN or inf, or -1 */
-static inline int xor_first_nonfinite_of(const double *a0, int64_t n0, const double *a1, int64_t n1,
-                                         const double *a2, int64_t n2, const double *a3, int64_t n3,
-                                         const double *a4, int64_t n4, const double *a5, int64_t n5) {
-    const double *a[6] = {a0, a1, a2, a3, a4, a5};
-    int64_t n[6] = {n0, n1, n2, n3, n4, n5};
-    for (int i = 0; i < 6; i++)
-        if (!xor_all_finite(a[i], n[i])) return i;
-    return -1;
 }
 
 #endif

@@ -30,7 +30,7 @@ static double sigmoid(double z) {
 }
 
 /* hidden (n_hidden), out (n_out) <- one sample x (n_in) */
-static void forward_sample(double *hidden, double *out, const double *x,
+static inline __attribute__((always_inline)) void forward_sample(double *hidden, double *out, const double *x,
                            const double *w1, const double *b1, const double *w2, const double *b2,
                            int64_t n_in, int64_t n_hidden, int64_t n_out) {
     for (int64_t j = 0; j < n_hidden; j++) {
@@ -60,7 +60,7 @@ static void forward_sample(double *hidden, double *out, const double *x,
  * scratch. dw1 is updated a row at a time once every d_z1 is known, not a column at a time inside the hidden
  * loop: each dw1[i][j] still gets one addition per sample, so the bits are the reference's, and the rows
  * are contiguous. */
-static void backward_sample(double *dw1, double *db1, double *dw2, double *d_z1,
+static inline __attribute__((always_inline)) void backward_sample(double *dw1, double *db1, double *dw2, double *d_z1,
                             const double *x, const double *hidden, const double *d_out, const double *w2,
                             int64_t n_in, int64_t n_hidden, int64_t n_out) {
     for (int64_t j = 0; j < n_hidden; j++) {
@@ -93,19 +93,24 @@ static double loss_of(const double *X, const double *Y, const double *w1, const 
     return loss_kind == XOR_LOSS_MSE ? total / (double)(n_samples * n_out) : total;
 }
 
-/* The epochs, any sizes, with every buffer in `work` (see xor_net_train). */
-static void train_epochs(double *w1, double *b1, double *w2, double *b2, double *losses, double *work,
-             const double *X, const double *Y, int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
-             int64_t epochs, double lr, int loss_kind, int64_t record_every) {
-    int64_t n_grad = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
-    double *hidden = work, *out = hidden + n_hidden, *d_out = out + n_out;
-    double *dw1 = d_out + n_out, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
-    double *d_z1 = db2 + n_out;
+/* The epochs, any sizes: hidden, d_z1, db1 (n_hidden), out, d_out, db2 (n_out), dw1 (n_in, n_hidden) and
+ * dw2 (n_hidden, n_out) are scratch. Always inlined:
+ * train_241 calls it with constant sizes and local arrays, so the compiler unrolls the unit loops and keeps
+ * parameters, gradients and activations in registers. The same operations in the same order either way. */
+static inline __attribute__((always_inline)) void train_epochs(
+        double *restrict w1, double *restrict b1, double *restrict w2, double *restrict b2, double *restrict losses,
+        double *restrict hidden, double *restrict out, double *restrict d_out, double *restrict d_z1,
+        double *restrict dw1, double *restrict db1, double *restrict dw2, double *restrict db2,
+        const double *restrict X, const double *restrict Y, int64_t n_samples, int64_t n_in, int64_t n_hidden,
+        int64_t n_out, int64_t epochs, double lr, int loss_kind, int64_t record_every) {
     int64_t count = n_samples * n_out;
     double scale = loss_kind == XOR_LOSS_MSE ? 2.0 / (double)count : 2.0;
     for (int64_t e = 0; e < epochs; e++) {
         int record = record_every > 0 && e % record_every == 0;
-        memset(dw1, 0, (size_t)n_grad * sizeof(double)); /* all-zero bits are +0.0 */
+        for (int64_t a = 0; a < n_in * n_hidden; a++) dw1[a] = 0.0;
+        for (int64_t j = 0; j < n_hidden; j++) db1[j] = 0.0;
+        for (int64_t a = 0; a < n_hidden * n_out; a++) dw2[a] = 0.0;
+        for (int64_t k = 0; k < n_out; k++) db2[k] = 0.0;
         double sq = 0.0;
         for (int64_t n = 0; n < n_samples; n++) {
             const double *x = X + n * n_in, *y = Y + n * n_out;
@@ -132,64 +137,37 @@ static void train_epochs(double *w1, double *b1, double *w2, double *b2, double 
     }
 }
 
-/* The epochs for the canonical 2-4-1 shape: train_epochs with the sizes fixed and the parameters, gradients
- * and activations in locals, which the compiler keeps in registers. The same operations in the same order,
- * so the same bits. */
+/* train_epochs for any sizes, with the buffers carved out of `work` (see xor_net_train) */
+static void train_any(double *w1, double *b1, double *w2, double *b2, double *losses, double *work,
+                      const double *X, const double *Y, int64_t n_samples, int64_t n_in, int64_t n_hidden,
+                      int64_t n_out, int64_t epochs, double lr, int loss_kind, int64_t record_every) {
+    double *hidden = work, *out = hidden + n_hidden, *d_out = out + n_out, *d_z1 = d_out + n_out;
+    double *dw1 = d_z1 + n_hidden, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
+    train_epochs(w1, b1, w2, b2, losses, hidden, out, d_out, d_z1, dw1, db1, dw2, db2, X, Y, n_samples, n_in,
+                 n_hidden, n_out, epochs, lr, loss_kind, record_every);
+}
+
+/* train_epochs for the canonical 2-4-1 shape: the sizes as constants, and the parameters, activations and
+ * gradients in local arrays (with and without biases, so that neither pointer is ever a maybe-NULL) */
 static void train_241(double *w1, double *b1, double *w2, double *b2, double *losses, const double *X,
                       const double *Y, int64_t n_samples, int64_t epochs, double lr, int loss_kind,
                       int64_t record_every) {
-    double W1[8], B1[4] = {0, 0, 0, 0}, W2[4], B2 = 0.0; /* W1 (2, 4) and W2 (4, 1), row-major as w1, w2 */
-    for (int a = 0; a < 8; a++) W1[a] = w1[a];
-    for (int j = 0; j < 4; j++) W2[j] = w2[j];
+    double W1[8], B1[4], W2[4], B2[1], hidden[4], out[1], d_out[1], d_z1[4], dw1[8], db1[4], dw2[4], db2[1];
+    memcpy(W1, w1, sizeof W1);
+    memcpy(W2, w2, sizeof W2);
     if (b1) {
-        for (int j = 0; j < 4; j++) B1[j] = b1[j];
-        B2 = b2[0];
+        memcpy(B1, b1, sizeof B1);
+        memcpy(B2, b2, sizeof B2);
+        train_epochs(W1, B1, W2, B2, losses, hidden, out, d_out, d_z1, dw1, db1, dw2, db2, X, Y, n_samples, 2, 4, 1,
+                     epochs, lr, loss_kind, record_every);
+        memcpy(b1, B1, sizeof B1);
+        memcpy(b2, B2, sizeof B2);
+    } else {
+        train_epochs(W1, NULL, W2, NULL, losses, hidden, out, d_out, d_z1, dw1, db1, dw2, db2, X, Y, n_samples, 2, 4,
+                     1, epochs, lr, loss_kind, record_every);
     }
-    double count = (double)n_samples, scale = loss_kind == XOR_LOSS_MSE ? 2.0 / count : 2.0;
-    for (int64_t e = 0; e < epochs; e++) {
-        int record = record_every > 0 && e % record_every == 0;
-        double dw1[8] = {0}, db1[4] = {0}, dw2[4] = {0}, db2 = 0.0, sq = 0.0;
-        for (int64_t n = 0; n < n_samples; n++) {
-            double x0 = X[2 * n], x1 = X[2 * n + 1], hidden[4], d_z1[4];
-            for (int j = 0; j < 4; j++) {
-                double z = 0.0;
-                z += x0 * W1[j];
-                z += x1 * W1[4 + j];
-                if (b1) z += B1[j];
-                hidden[j] = sigmoid(z);
-            }
-            double z = 0.0;
-            for (int j = 0; j < 4; j++) z += hidden[j] * W2[j];
-            if (b1) z += B2;
-            double out = sigmoid(z);
-            double diff = out - Y[n];
-            if (record) sq += diff * diff;
-            double d_out = scale * diff * out * (1.0 - out);
-            db2 += d_out;
-            for (int j = 0; j < 4; j++) {
-                double d_hidden = 0.0;
-                dw2[j] += hidden[j] * d_out;
-                d_hidden += d_out * W2[j];
-                d_z1[j] = d_hidden * hidden[j] * (1.0 - hidden[j]);
-                db1[j] += d_z1[j];
-            }
-            for (int j = 0; j < 4; j++) dw1[j] += x0 * d_z1[j];
-            for (int j = 0; j < 4; j++) dw1[4 + j] += x1 * d_z1[j];
-        }
-        for (int a = 0; a < 8; a++) W1[a] -= lr * dw1[a];
-        for (int j = 0; j < 4; j++) W2[j] -= lr * dw2[j];
-        if (b1) {
-            for (int j = 0; j < 4; j++) B1[j] -= lr * db1[j];
-            B2 -= lr * db2;
-        }
-        if (record) losses[e / record_every] = loss_kind == XOR_LOSS_MSE ? sq / count : sq;
-    }
-    for (int a = 0; a < 8; a++) w1[a] = W1[a];
-    for (int j = 0; j < 4; j++) w2[j] = W2[j];
-    if (b1) {
-        for (int j = 0; j < 4; j++) b1[j] = B1[j];
-        b2[0] = B2;
-    }
+    memcpy(w1, W1, sizeof W1);
+    memcpy(w2, W2, sizeof W2);
 }
 
 int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
@@ -203,8 +181,8 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                                   record_every);
     if (rc != XOR_OK) return rc;
 
-    /* work buffer: hidden (n_hidden), out (n_out), d_out (n_out), dw1 (n_in, n_hidden), db1 (n_hidden),
-     * dw2 (n_hidden, n_out), db2 (n_out), d_z1 (n_hidden) */
+    /* work buffer: hidden (n_hidden), out (n_out), d_out (n_out), d_z1 (n_hidden), then the gradients dw1
+     * (n_in, n_hidden), db1 (n_hidden), dw2 (n_hidden, n_out), db2 (n_out) */
     int64_t n_grad = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
     double *work = malloc((size_t)(2 * n_hidden + 2 * n_out + n_grad) * sizeof(double));
     if (!work) return XOR_ERR_NOMEM;
@@ -212,8 +190,8 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     if (n_in == 2 && n_hidden == 4 && n_out == 1) {
         train_241(w1, b1, w2, b2, losses, X, Y, n_samples, epochs, lr, loss_kind, record_every);
     } else {
-        train_epochs(w1, b1, w2, b2, losses, work, X, Y, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
-                     record_every);
+        train_any(w1, b1, w2, b2, losses, work, X, Y, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
+                  record_every);
     }
     *final_loss = loss_of(X, Y, w1, b1, w2, b2, work, work + n_hidden, n_samples, n_in, n_hidden, n_out, loss_kind);
     free(work);

@@ -1,6 +1,7 @@
 /*
  * xor_simd.h: the fast variant of the xorbench XOR network (SIMD, own vector exp, FMA, threads); see
- * xor_simd.c. Same argument conventions and error codes as xor_net.h, plus max_threads (0: all cores).
+ * xor_simd.c. Same argument conventions and error codes as xor_net.h, plus max_threads: at most that many
+ * OpenMP threads, 0 for every core (the caller decides when a batch is large enough to split).
  */
 #ifndef XOR_SIMD_H
 #define XOR_SIMD_H
@@ -8,9 +9,6 @@
 #include <stdint.h>
 
 #include "xor_common.h"
-
-/* batches of at least this many samples use every core (max_threads permitting) */
-#define XOR_SIMD_PARALLEL_MIN 4096
 
 int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                    double *w2, int64_t w2_len, double *b2, int64_t b2_len,
@@ -26,7 +24,7 @@ int xor_simd_forward(double *out, int64_t out_len,
                      const double *X, int64_t X_len,
                      int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out);
 
-/* The machine's limit on one core, for bench/roofline.py: rates[0] exps, rates[1] divisions, rates[2] FMAs
+/* (xor_peak.c) The machine's limit on one core, for bench/roofline.py: rates[0] exps, rates[1] divisions, rates[2] FMAs
  * per second (vector throughput of the AVX2 path, in element operations), each measured for about
  * seconds/3. XOR_ERR_ARG without AVX2+FMA. */
 int xor_simd_peak(double *rates, int64_t rates_len, double seconds);

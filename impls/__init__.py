@@ -1,6 +1,6 @@
-"""xorbench implementations: one XOR network behind one interface.
+"""xorbench.impls: the interface, the registry and one module per backend (the public names are re-exported by xorbench).
 
-    import impls
+    import xorbench.impls as impls
     params = impls.init_params(seed=0)
     X, Y = impls.xor_dataset()
     result = impls.get_backend("c").train(params, X, Y, epochs=10_000, lr=1.0)

@@ -1,86 +1,95 @@
-"""cffi out-of-line API-mode builds of the C kernels (run by setup.py's cffi_modules):
+"""cffi out-of-line API-mode builds of the C kernels, run by setup.py when the package is installed.
 
-    ffibuilder       csrc/xor_net.c  -> impls._xor_c     strict: -O3 -ffp-contract=off, bit-identical
-    ffibuilder_simd  csrc/xor_simd.c -> impls._xor_simd  fast: SIMD, FMA by -ffp-contract=fast, OpenMP
-
-Each extension records its flags and a hash of its C sources, so `xorbench list` can show how a kernel was
-built and the backend can tell when csrc/ changed after the build. Never -ffast-math or -Ofast: they
-flush denormals for the whole process.
+KERNELS is the one table of compiled backends: setup.py builds one extension per entry (through the
+`build_<name>` functions below), impls/_cffi_kernel.py loads it by backend name, and the C bounds tests run
+against every entry. Each extension is the kernel's sources plus csrc/xor_ext.c (build facts, compiler,
+the NaN/inf check); it records its flags and a hash of its C sources, so `xorbench list` can show how a
+kernel was built and the backend can tell when csrc/ changed after the build. Never -ffast-math or -Ofast
+at link time: GCC then links crtfastmath.o, which flushes denormals for the whole process.
 """
 import hashlib
 import json
 import os
 import sysconfig
+from dataclasses import dataclass
 
 from cffi import FFI
 
 CSRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc")
-COMMON = "xor_common.h"  # error codes, loss kinds and argument checks, shared by both kernels
+SHARED = ("xor_common.h", "xor_ext.h", "xor_ext.c")  # compiled into, or included by, every extension
+
+
+@dataclass(frozen=True)
+class CKernel:
+    """One compiled backend: its extension module, C sources and flags, and its entry points' prefix."""
+
+    module: str  # the extension, inside the xorbench.impls package
+    prefix: str  # entry points <prefix>_train and <prefix>_forward, declared in `header`
+    header: str
+    sources: tuple
+    cflags: tuple
+    ldflags: tuple = ()
+    threads: bool = False  # <prefix>_train takes `int max_threads` as its last argument
+
 
 KERNELS = {
-    "impls._xor_c": dict(sources=["xor_net.c"], header="xor_net.h",
-                         cflags=["-std=c99", "-O3", "-ffp-contract=off"], ldflags=[]),
-    "impls._xor_simd": dict(sources=["xor_simd.c"], header="xor_simd.h",
-                            cflags=["-std=gnu99", "-O3", "-ffp-contract=fast", "-fopenmp", "-Wno-psabi"],
-                            ldflags=["-fopenmp"]),
+    "c": CKernel("xorbench.impls._xor_c", "xor_net", "xor_net.h", ("xor_net.c",),
+                 ("-std=c99", "-O3", "-ffp-contract=off")),
+    "c-simd": CKernel("xorbench.impls._xor_simd", "xor_simd", "xor_simd.h", ("xor_simd.c", "xor_peak.c"),
+                      ("-std=gnu99", "-O3", "-ffp-contract=fast", "-fopenmp", "-Wno-psabi"), ("-fopenmp",),
+                      threads=True),
 }
 
 
-def source_hash(module, csrc=CSRC):
-    """sha256 over one kernel's C sources and header, in a fixed order."""
-    k = KERNELS[module]
+def _files(k: CKernel):
+    return sorted(set(k.sources) | {k.header} | set(SHARED))
+
+
+def source_hash(name: str, csrc: str = CSRC) -> str:
+    """sha256 over one kernel's C sources and headers, in a fixed order."""
     h = hashlib.sha256()
-    for name in sorted(k["sources"] + [k["header"], COMMON]):
-        with open(os.path.join(csrc, name), "rb") as f:
-            h.update(name.encode() + b"\0" + f.read())
+    for f in _files(KERNELS[name]):
+        with open(os.path.join(csrc, f), "rb") as fh:
+            h.update(f.encode() + b"\0" + fh.read())
     return h.hexdigest()
 
 
-def _cdef(header):
-    """The header's declarations, preprocessor lines dropped, and the integer constants of it and of the
-    common header, as cdef wants them (the common header's inline checks stay on the C side)."""
-    with open(os.path.join(CSRC, header)) as f:
-        text = f.read()
-    with open(os.path.join(CSRC, COMMON)) as f:
-        common = f.read()
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    defines = ["#define " + ln.split()[1] + " ..." for ln in (common + "\n" + text).splitlines()
+def _cdef(header: str) -> str:
+    """The declarations of the kernel's header and of xor_ext.h, preprocessor lines dropped, plus every integer
+    XOR_ constant of them and of xor_common.h, as cdef wants them (the inline checks stay on the C side)."""
+    texts = {}
+    for name in (header, "xor_ext.h", "xor_common.h"):
+        with open(os.path.join(CSRC, name)) as f:
+            texts[name] = f.read()
+    defines = ["#define " + ln.split()[1] + " ..." for t in texts.values() for ln in t.splitlines()
                if ln.startswith("#define XOR_") and len(ln.split()) > 2 and not ln.split()[2].startswith("((")]
-    return "\n".join(defines + lines + ["const char *xor_build_info(void);", "const char *xor_compiler(void);",
-                                         FIRST_NONFINITE + ";"])
+    decls = [ln for name in (header, "xor_ext.h") for ln in texts[name].splitlines()
+             if not ln.lstrip().startswith("#")]
+    return "\n".join(defines + decls)
 
 
-FIRST_NONFINITE = ("int xor_first_nonfinite(const double *a0, int64_t n0, const double *a1, int64_t n1, "
-                   "const double *a2, int64_t n2, const double *a3, int64_t n3, const double *a4, int64_t n4, "
-                   "const double *a5, int64_t n5)")
-# exported by both extensions; the check itself is xor_first_nonfinite_of in csrc/xor_common.h
-FIRST_NONFINITE_C = FIRST_NONFINITE + " { return xor_first_nonfinite_of(a0, n0, a1, n1, a2, n2, a3, n3, a4, n4, a5, n5); }\n"
-
-
-def builder(module):
-    k = KERNELS[module]
-    info = {"cflags": k["cflags"], "python_cflags": sysconfig.get_config_var("CFLAGS") or "",
-            "cc": sysconfig.get_config_var("CC") or "", "source_sha256": source_hash(module)}
+def builder(name: str) -> FFI:
+    k = KERNELS[name]
+    info = {"cflags": list(k.cflags), "python_cflags": sysconfig.get_config_var("CFLAGS") or "",
+            "cc": sysconfig.get_config_var("CC") or "", "source_sha256": source_hash(name)}
     ffi = FFI()
-    ffi.cdef(_cdef(k["header"]))
+    ffi.cdef(_cdef(k.header))
     ffi.set_source(
-        module,
-        f'#include "{k["header"]}"\n'
-        f"static const char BUILD_INFO[] = {json.dumps(json.dumps(info))};\n"
-        "const char *xor_build_info(void) { return BUILD_INFO; }\n"
-        "const char *xor_compiler(void) {\n#ifdef __VERSION__\n return __VERSION__;\n#else\n return \"unknown\";\n#endif\n}\n"
-        + FIRST_NONFINITE_C,
-        sources=[os.path.relpath(os.path.join(CSRC, s)) for s in k["sources"]],
+        k.module,
+        f'#include "{k.header}"\n#include "xor_ext.h"\n',
+        sources=[os.path.relpath(os.path.join(CSRC, s)) for s in (*k.sources, "xor_ext.c")],
         include_dirs=[os.path.relpath(CSRC)],
-        extra_compile_args=k["cflags"],
-        extra_link_args=k["ldflags"],
+        define_macros=[("XOR_BUILD_INFO", json.dumps(json.dumps(info)))],
+        extra_compile_args=list(k.cflags),
+        extra_link_args=list(k.ldflags),
     )
     return ffi
 
 
-ffibuilder = builder("impls._xor_c")
-ffibuilder_simd = builder("impls._xor_simd")
+# setup.py's cffi_modules names these: build_c, build_c_simd, ... (cffi calls a function it is given)
+for _name in KERNELS:
+    globals()["build_" + _name.replace("-", "_")] = (lambda n: lambda: builder(n))(_name)
 
 if __name__ == "__main__":
-    ffibuilder.compile(verbose=True)
-    ffibuilder_simd.compile(verbose=True)
+    for _name in KERNELS:
+        builder(_name).compile(verbose=True)

@@ -8,24 +8,24 @@ from __future__ import annotations
 from ._cffi_kernel import Kernel
 from .core import Backend
 
-K = Kernel("impls._xor_c")
+K = Kernel("c")
 
 
 class CBackend(Backend):
     name = "c"
     equivalence = "bitwise"
     description = "scalar C (csrc/xor_net.c) through cffi, -O3 -ffp-contract=off"
+    simd = "none (scalar)"
 
     def _first_nonfinite(self, X, Y, w1, b1, w2, b2):
         return K.first_nonfinite(X, Y, w1, b1, w2, b2)
 
     def _train(self, job, losses):
-        return K.train(K.lib.xor_net_train, job, losses)
+        return K.train(job, losses)
 
     def _predict(self, out, w1, b1, w2, b2, X):
-        K.forward(K.lib.xor_net_forward, out, w1, b1, w2, b2, X)
+        K.forward(out, w1, b1, w2, b2, X)
 
-    def info(self):
+    def build_info(self):
         import cffi
-        return {"cffi": cffi.__version__, **K.info, "fma": False, "simd": "none (scalar)", "threads": 1,
-                "exp": "libm"}
+        return {"cffi": cffi.__version__, **K.info}

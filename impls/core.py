@@ -12,6 +12,10 @@ LOSSES = ("mse", "sse")
 SCHEMES = ("uniform", "xavier", "rand01")
 INT64_MAX = 2**63 - 1  # epochs and record_every are int64_t in the C kernel
 MAX_RECORDED = 100_000_000  # loss-history entries one call may allocate (800 MB)
+#: threaded backends use every core (max_threads permitting) from this many samples on; below it, one thread,
+#: because splitting so few samples costs more than it saves. The roofline's model uses the same threshold.
+PARALLEL_MIN = 4096
+MAX_THREADS = 4096  # the largest max_threads a threaded backend accepts
 
 
 class BackendUnavailable(RuntimeError):
@@ -282,6 +286,7 @@ class Backend:
 
     `equivalence` names the promise a backend makes against the pure-Python reference, and with it the
     tolerance the shared tests hold it to (see impls.tolerances): "bitwise", "reordered" or "fast".
+    The class attributes below are the whole interface the command line, the report and the benchmarks read.
     """
 
     name = "?"
@@ -289,10 +294,28 @@ class Backend:
     description = ""
     difference = ""  # for non-bitwise backends: why the bits differ from the reference
     compile_cache = False  # True for JIT backends with an on-disk cache: start-up is measured cold and warm
+    # what the backend trades, for `xorbench list` and the report's "What each backend trades" table
+    fma = "no"  # "yes", "no", or where it happens ("inside BLAS")
+    simd = "none"
+    exp = "libm"
+    fastmath = "no"
+    #: None: single-threaded. Threaded backends set 0 (every core from PARALLEL_MIN samples on) and a user may
+    #: set n (at most n threads); the threads benchmark runs every backend whose max_threads is not None.
+    max_threads: int | None = None
+
+    @property
+    def threaded(self) -> bool:
+        return self.max_threads is not None
+
+    def threads_for(self, n_samples: int) -> int:
+        """The max_threads a threaded kernel gets for a batch: 1 below PARALLEL_MIN, else max_threads (0: all)."""
+        return 1 if n_samples < PARALLEL_MIN else self.max_threads
 
     def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
         """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""
         job = validate_train(params, X, Y, epochs=epochs, lr=lr, loss=loss, record_every=record_every)
+        if self.threaded:
+            _int("max_threads", self.max_threads, 0, MAX_THREADS)
         self._require_finite(job.X, job.Y, job.w1, job.b1, job.w2, job.b2)
         losses = np.empty(job.n_recorded)
         final_loss = self._train(job, losses)
@@ -306,8 +329,17 @@ class Backend:
         self._predict(out, w1, b1, w2, b2, X)
         return out
 
+    def threads(self) -> str:
+        """How the backend uses threads, in words."""
+        return "1"
+
     def info(self) -> dict:
-        """Versions and build facts worth printing next to this backend's numbers."""
+        """What the backend trades (the declared attributes above), then its versions and build facts."""
+        return {"fma": self.fma, "simd": self.simd, "threads": self.threads(), "exp": self.exp,
+                "fastmath": self.fastmath, **self.build_info()}
+
+    def build_info(self) -> dict:
+        """Versions, compiler and flags worth printing next to this backend's numbers."""
         return {}
 
     def _require_finite(self, X, Y, w1, b1, w2, b2) -> None:

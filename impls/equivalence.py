@@ -73,17 +73,18 @@ class Case:
             return max(1, epochs * self.epochs_per_10k // 10_000)
         return epochs
 
-    def problem(self):
+    def problem(self, seed: int = 0):
+        """(params, X, Y): parameters from init_params(seed=seed), random data from default_rng(seed)."""
         n_in, n_hidden, n_out = self.sizes
         if self.data == "xor":
             X, Y = xor_dataset()
         elif self.data.startswith("noisy:"):
             X, Y = noisy_xor(int(self.data.split(":")[1]), seed=0)
         else:
-            rng = np.random.default_rng(0)
+            rng = np.random.default_rng(seed)
             n = int(self.data.split(":")[1])
             X, Y = rng.normal(size=(n, n_in)), rng.random((n, n_out))
-        return init_params(n_in, n_hidden, n_out, seed=0, bias=self.bias, scheme=self.scheme), X, Y
+        return init_params(n_in, n_hidden, n_out, seed=seed, bias=self.bias, scheme=self.scheme), X, Y
 
 
 CASES = (
@@ -154,10 +155,6 @@ class CheckReport:
             "notes": self.notes,
             "results": [asdict(r) for r in self.results],
         }
-
-
-def _json_float(v: float):
-    return v if math.isfinite(v) else str(v)
 
 
 def compare(backend_name: str, equivalence: str, case: Case, epochs: int, got, want) -> Comparison:

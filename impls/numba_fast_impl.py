@@ -31,11 +31,10 @@ from numba import njit, prange
 from numba.core import types
 from numba.extending import intrinsic
 
-from .core import Backend
+from .core import PARALLEL_MIN, Backend
 
 LANES = 4  # N is padded to a multiple of this: 4 doubles, one AVX2 register
 BLOCK = 256  # samples per block; blocks are the unit of work for threads and of the fixed-order sum
-PARALLEL_MIN = 4096  # batches of this many samples or more use every core
 FUSED_BELOW = 64  # 2-4-1 batches of fewer samples use train_241 (measured crossover with block())
 FLAGS = {"reassoc", "contract", "nsz", "arcp", "afn"}  # fast, but inf and NaN keep their meaning
 EXP_FLAGS = {"contract", "nsz", "afn"}  # no reassociation: it would merge the two-part ln 2 back into one
@@ -367,7 +366,10 @@ class NumbaFastBackend(Backend):
     difference = ("vectorized reductions and blocks reorder the sums, fastmath contracts to FMA and "
                   "reassociates, and its own exp is <= 3 ULP from libm's")
     compile_cache = True
-    #: 0: every core for batches of PARALLEL_MIN samples or more; n: at most n threads
+    fma = "yes"
+    simd = "LLVM loop-vectorized across samples (host ISA)"
+    exp = "own vectorizable (Cody-Waite + degree-12 polynomial)"
+    fastmath = ", ".join(sorted(FLAGS))
     max_threads = 0
 
     def _train(self, job, losses):
@@ -375,15 +377,19 @@ class NumbaFastBackend(Backend):
         b1 = job.b1 if has_bias else _NO_BIAS
         b2 = job.b2 if has_bias else _NO_BIAS
         Xt, Yt, mask = columns(job.X, job.Y)
-        train = train_serial
+        args = (job.w1, b1, job.w2, b2, losses, Xt, Yt, mask, job.epochs, job.lr, job.loss == "mse",
+                job.record_every, has_bias)
         if job.w1.shape == (2, 4) and job.w2.shape == (4, 1) and Xt.shape[1] < FUSED_BELOW:
-            train = train_241
-        elif job.X.shape[0] >= PARALLEL_MIN:
-            train = train_threaded
-            numba.set_num_threads(min(self.max_threads or numba.config.NUMBA_NUM_THREADS,
-                                      numba.config.NUMBA_NUM_THREADS))
-        return train(job.w1, b1, job.w2, b2, losses, Xt, Yt, mask,
-                     job.epochs, job.lr, job.loss == "mse", job.record_every, has_bias)
+            return train_241(*args)
+        if job.X.shape[0] < PARALLEL_MIN:
+            return train_serial(*args)
+        caller_threads = numba.get_num_threads()
+        numba.set_num_threads(min(self.threads_for(job.X.shape[0]) or numba.config.NUMBA_NUM_THREADS,
+                                  numba.config.NUMBA_NUM_THREADS))
+        try:
+            return train_threaded(*args)
+        finally:
+            numba.set_num_threads(caller_threads)  # the caller's own setting, untouched
 
     def _predict(self, out, w1, b1, w2, b2, X):
         has_bias = b1 is not None
@@ -392,14 +398,14 @@ class NumbaFastBackend(Backend):
                 has_bias)
         out[...] = out_t.T
 
-    def info(self):
+    def threads(self):
+        return (f"up to {numba.config.NUMBA_NUM_THREADS} (numba prange, "
+                f"{numba.threading_layer() if _threads_started() else 'layer chosen on first use'}) "
+                f"for N >= {PARALLEL_MIN}")
+
+    def build_info(self):
         import llvmlite
-        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": sorted(FLAGS),
-                "fma": True, "simd": "LLVM loop-vectorized across samples (host ISA)",
-                "threads": f"up to {numba.config.NUMBA_NUM_THREADS} (numba prange, "
-                           f"{numba.threading_layer() if _threads_started() else 'layer chosen on first use'}) "
-                           f"for N >= {PARALLEL_MIN}",
-                "exp": "own vectorizable (Cody-Waite + degree-12 polynomial)"}
+        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__}
 
 
 def _threads_started():

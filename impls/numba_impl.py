@@ -183,6 +183,8 @@ class NumbaBackend(Backend):
     equivalence = "bitwise"
     description = "the reference's loops, whole training loop in one @njit(cache=True) function"
     compile_cache = True
+    simd = "none (scalar loops)"
+    exp = EXP_SOURCE
 
     def _train(self, job, losses):
         has_bias = job.b1 is not None
@@ -195,7 +197,6 @@ class NumbaBackend(Backend):
         has_bias = b1 is not None
         predict(out, X, w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS, has_bias)
 
-    def info(self):
+    def build_info(self):
         import llvmlite
-        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__, "fastmath": False, "fma": False,
-                "simd": "none (scalar loops)", "threads": 1, "exp": EXP_SOURCE}
+        return {"numba": numba.__version__, "llvmlite": llvmlite.__version__}

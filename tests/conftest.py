@@ -2,16 +2,16 @@
 import numpy as np
 import pytest
 
-import impls
-from bench.fixtures import backend  # noqa: F401  (the shared fixture)
-from impls.tolerances import params_rel_err, rel_err
+import xorbench
+from xorbench.bench.fixtures import backend  # noqa: F401  (the shared fixture)
+from xorbench.impls.tolerances import params_rel_err, rel_err
 
 
 def _promises_bitwise(name):
     try:
-        return impls.get_backend(name).equivalence == "bitwise"
-    except impls.BackendUnavailable:
-        return name in impls.CORE  # keep it, so the fixture fails loudly
+        return xorbench.get_backend(name).equivalence == "bitwise"
+    except xorbench.BackendUnavailable:
+        return name in xorbench.CORE  # keep it, so the fixture fails loudly
 
 
 def pytest_configure(config):
@@ -20,7 +20,7 @@ def pytest_configure(config):
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        names = impls.names()
+        names = xorbench.names()
         if metafunc.definition.get_closest_marker("bitwise"):
             names = [n for n in names if _promises_bitwise(n)]
         metafunc.parametrize("backend", names, indirect=True)
@@ -28,7 +28,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def reference():
-    return impls.get_backend(impls.REFERENCE)
+    return xorbench.get_backend(xorbench.REFERENCE)
 
 
 def assert_results_close(result, ref, rtol, what="", loss_rtol=None):

@@ -1,28 +1,26 @@
-"""The C kernel checks every buffer length against the sizes and refuses, rather than reading out of bounds."""
+"""Every C kernel (each entry of KERNELS in impls/_ffi_build.py) checks every buffer length against the sizes and
+refuses, rather than reading out of bounds."""
 import numpy as np
 import pytest
 
-import impls
-
-impls.get_backend("c")  # fails the module loudly if an extension is missing
-impls.get_backend("c-simd")
-from impls import _xor_c, _xor_simd  # noqa: E402
-
-KERNELS = {"xor_net_train": (_xor_c, ()), "xor_simd_train": (_xor_simd, (0,))}
+import xorbench
+from xorbench.impls._cffi_kernel import Kernel
+from xorbench.impls._ffi_build import KERNELS
 
 
 @pytest.fixture(params=list(KERNELS), autouse=True)
 def kernel(request):
     global ffi, lib, train_fn, extra
-    module, extra = KERNELS[request.param]
-    ffi, lib = module.ffi, module.lib
-    train_fn = getattr(lib, request.param)
+    xorbench.get_backend(request.param)  # fails loudly if the extension is missing or stale
+    k = Kernel(request.param)
+    ffi, lib, train_fn = k.ffi, k.lib, k.train_fn
+    extra = (0,) if KERNELS[request.param].threads else ()
 
 
 def call_train(w1=None, b1=None, w2=None, b2=None, losses=None, X=None, Y=None, sizes=(4, 2, 4, 1),
                epochs=3, lr=1.0, loss=0, record_every=0, lens=None):
-    p = impls.init_params(seed=0)
-    X0, Y0 = impls.xor_dataset()
+    p = xorbench.init_params(seed=0)
+    X0, Y0 = xorbench.xor_dataset()
     bufs = dict(w1=np.array(p.w1) if w1 is None else w1, b1=np.array(p.b1) if b1 is None else b1,
                 w2=np.array(p.w2) if w2 is None else w2, b2=np.array(p.b2) if b2 is None else b2,
                 losses=losses, X=X0 if X is None else X, Y=Y0 if Y is None else Y)
@@ -76,7 +74,7 @@ def test_bad_argument_is_refused(kw):
 
 
 def test_refusal_leaves_buffers_untouched():
-    w1 = np.array(impls.init_params(seed=0).w1)
+    w1 = np.array(xorbench.init_params(seed=0).w1)
     saved = w1.copy()
     rc, _ = call_train(w1=w1, lens={"X": 3})
     assert rc == lib.XOR_ERR_SIZE and np.array_equal(w1, saved)

@@ -2,9 +2,10 @@
 import numpy as np
 import pytest
 
-import impls
-from impls.c_simd_impl import K, CSimdBackend
-from impls.tolerances import LONG_RUN_RTOL, params_rel_err
+import xorbench
+from xorbench.impls.c_simd_impl import K, CSimdBackend
+from xorbench.impls.core import PARALLEL_MIN
+from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
 
 def backend(threads):
@@ -17,38 +18,38 @@ def bits(result):
     return [a.tobytes() for a in result.params.arrays().values()] + [result.losses.tobytes()]
 
 
-@pytest.mark.parametrize("n", [K.lib.XOR_SIMD_PARALLEL_MIN, 3 * K.lib.XOR_SIMD_PARALLEL_MIN + 37])
+@pytest.mark.parametrize("n", [PARALLEL_MIN, 3 * PARALLEL_MIN + 37])
 def test_threads_do_not_change_the_bits(n):
-    X, Y = impls.noisy_xor(n, seed=3)
-    params = impls.init_params(2, 5, 1, seed=1)
+    X, Y = xorbench.noisy_xor(n, seed=3)
+    params = xorbench.init_params(2, 5, 1, seed=1)
     kw = dict(epochs=7, lr=0.5, record_every=1)
     runs = [backend(t).train(params, X, Y, **kw) for t in (1, 2, 0, 2)]
     assert all(bits(r) == bits(runs[0]) for r in runs[1:])
-    assert params_rel_err(runs[0].params, impls.get_backend("python").train(params, X, Y, **kw).params) \
+    assert params_rel_err(runs[0].params, xorbench.get_backend("python").train(params, X, Y, **kw).params) \
         <= LONG_RUN_RTOL["fast"]
 
 
 def test_fused_241_loop_matches_the_general_loop():
     """N=4, 2-4-1 takes the fused loop; the same network padded to 3 outputs takes the general one."""
-    X, Y = impls.xor_dataset()
-    p = impls.init_params(seed=0)
+    X, Y = xorbench.xor_dataset()
+    p = xorbench.init_params(seed=0)
     fused = backend(0).train(p, X, Y, epochs=3000, lr=1.0, loss="sse")  # sse: the scale ignores n_out
-    wide = impls.Params(p.w1, p.b1, np.hstack([p.w2, np.zeros((4, 2))]), np.concatenate([p.b2, [0.0, 0.0]]))
+    wide = xorbench.Params(p.w1, p.b1, np.hstack([p.w2, np.zeros((4, 2))]), np.concatenate([p.b2, [0.0, 0.0]]))
     general = backend(0).train(wide, X, np.hstack([Y, np.full((4, 2), 0.5)]), epochs=3000, lr=1.0, loss="sse")
     # the two extra outputs sit at 0.5 = target, so they add no gradient; the shared part must agree
     assert np.array_equal(fused.params.w2[:, 0], general.params.w2[:, 0])
     assert np.array_equal(fused.params.w1, general.params.w1)
 
 
-@pytest.mark.parametrize("n_hidden, n", [(4, 4), (5, 4), (4, 3 * K.lib.XOR_SIMD_PARALLEL_MIN + 37)])
+@pytest.mark.parametrize("n_hidden, n", [(4, 4), (5, 4), (4, 3 * PARALLEL_MIN + 37)])
 def test_subnormal_sigmoids_are_redone_exactly(n_hidden, n):
     """z_out = -720: exp(z_out) is subnormal, which the fast exp path cannot scale; the pass must be redone.
     Cases: the fused 2-4-1 loop, the general one, and threaded chunks."""
-    X, Y = impls.xor_dataset() if n == 4 else impls.noisy_xor(n, seed=5)
+    X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=5)
     Y = np.ones_like(Y)
-    p = impls.Params(np.zeros((2, n_hidden)), np.zeros(n_hidden), np.full((n_hidden, 1), -1440.0 / n_hidden),
+    p = xorbench.Params(np.zeros((2, n_hidden)), np.zeros(n_hidden), np.full((n_hidden, 1), -1440.0 / n_hidden),
                      np.zeros(1))  # every h is 0.5, so every sample's output sigmoid is sigmoid(-720) ~ 2e-313
-    want = impls.get_backend("python").train(p, X, Y, epochs=2, lr=1.0, record_every=1)
+    want = xorbench.get_backend("python").train(p, X, Y, epochs=2, lr=1.0, record_every=1)
     got = backend(2).train(p, X, Y, epochs=2, lr=1.0, record_every=1)
     assert 0 < want.params.b2[0] < np.finfo(float).tiny  # the gradient of b2 is subnormal: the test's premise
     assert got.params.b2[0] == pytest.approx(want.params.b2[0], rel=1e-6)  # a subnormal's precision
@@ -56,6 +57,6 @@ def test_subnormal_sigmoids_are_redone_exactly(n_hidden, n):
 
 
 def test_info_says_what_it_trades():
-    info = impls.get_backend("c-simd").info()
-    assert info["fma"] is True and "-ffp-contract=fast" in info["cflags"] and "-ffast-math" not in info["cflags"]
+    info = xorbench.get_backend("c-simd").info()
+    assert info["fma"] == "yes" and "-ffp-contract=fast" in info["cflags"] and "-ffast-math" not in info["cflags"]
     assert "threads" in info and "exp" in info and info["simd"]

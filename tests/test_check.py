@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-import impls
-from bench.cli import main
-from impls import equivalence as eq
-from impls import registry
-from impls.c_impl import CBackend
+import xorbench
+from xorbench.bench.cli import main
+from xorbench.impls import equivalence as eq
+from xorbench.impls import registry
+from xorbench.impls.c_impl import CBackend
 
 TINY = np.nextafter(0.0, 1.0)
 SMALLEST_NORMAL = np.finfo(np.float64).tiny
@@ -148,7 +148,7 @@ def test_check_exit_codes_and_json(perturbed, tmp_path, capsys):
 
 def test_unavailable_backend_is_reported_not_dropped(monkeypatch):
     monkeypatch.setattr(registry, "_loaded", {})
-    monkeypatch.setitem(registry.BACKENDS, "ghost", "impls.no_such_module:Ghost")
+    monkeypatch.setitem(registry.BACKENDS, "ghost", "xorbench.impls.no_such_module:Ghost")
     report = eq.check(["ghost"], epochs=5, cases=CANONICAL[:1])
     assert not report.ok and report.worst() == {"ghost": eq.UNAVAILABLE}
     assert "no_such_module" in report.notes["ghost"]
@@ -167,6 +167,6 @@ def test_first_divergence_epoch_is_found():
     case = eq.CASES[0]
     params, X, Y = case.problem()
     kw = dict(epochs=30, lr=case.lr, loss=case.loss, record_every=1)
-    want = impls.get_backend("python").train(params, X, Y, **kw)
+    want = xorbench.get_backend("python").train(params, X, Y, **kw)
     r = eq.compare("late", "reordered", case, 30, Late().train(params, X, Y, **kw), want)
     assert r.first_diff_epoch == 7 and r.max_ulp_losses == 2 and r.verdict == eq.ULP4

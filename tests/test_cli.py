@@ -1,5 +1,5 @@
 """The command line, run in-process."""
-from bench.cli import main
+from xorbench.bench.cli import main
 
 
 def test_list_shows_every_backend_and_c_flags(capsys):

@@ -2,34 +2,24 @@
 import numpy as np
 import pytest
 
-import impls
-from impls.tolerances import LONG_RUN_RTOL, ONE_STEP_LOSS_RTOL, ONE_STEP_RTOL, rel_err
+import xorbench
+from xorbench.impls.equivalence import Case
+from xorbench.impls.tolerances import LONG_RUN_RTOL, ONE_STEP_LOSS_RTOL, ONE_STEP_RTOL, rel_err
 
 from .conftest import assert_results_close
 
-CASES = {
-    "xor-2-4-1": dict(sizes=(2, 4, 1), data="xor", bias=True, scheme="uniform", loss="mse", lr=1.0),
-    "notebook-003": dict(sizes=(2, 4, 1), data="xor", bias=False, scheme="rand01", loss="sse", lr=1.0),
-    "odd-3-7-2": dict(sizes=(3, 7, 2), data="random", bias=True, scheme="xavier", loss="mse", lr=0.5),
-    "odd-3-7-2-sse-nobias": dict(sizes=(3, 7, 2), data="random", bias=False, scheme="uniform", loss="sse", lr=0.1),
-}
-
-
-def case_data(case, n=9, seed=1):
-    n_in, n_hidden, n_out = case["sizes"]
-    if case["data"] == "xor":
-        X, Y = impls.xor_dataset()
-    else:
-        rng = np.random.default_rng(seed)
-        X = rng.normal(size=(n, n_in))
-        Y = rng.random((n, n_out))
-    params = impls.init_params(n_in, n_hidden, n_out, seed=seed, bias=case["bias"], scheme=case["scheme"])
-    return params, X, Y
+CASES = {c.name: c for c in (
+    Case("xor-2-4-1", "canonical XOR"),
+    Case("notebook-003", "seed 003's notebook", bias=False, scheme="rand01", loss="sse"),
+    Case("odd-3-7-2", "odd sizes", sizes=(3, 7, 2), data="random:9", scheme="xavier", lr=0.5),
+    Case("odd-3-7-2-sse-nobias", "odd sizes, sse, no bias", sizes=(3, 7, 2), data="random:9", bias=False, loss="sse",
+         lr=0.1),
+)}
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_predict_matches_reference(backend, reference, case):
-    params, X, _ = case_data(CASES[case])
+    params, X, _ = CASES[case].problem(seed=1)
     got, want = backend.predict(params, X), reference.predict(params, X)
     assert got.shape == want.shape == (X.shape[0], params.sizes[2])
     assert rel_err(got, want) <= ONE_STEP_RTOL[backend.equivalence]
@@ -38,8 +28,8 @@ def test_predict_matches_reference(backend, reference, case):
 @pytest.mark.parametrize("case", CASES)
 def test_one_epoch_matches_reference(backend, reference, case):
     c = CASES[case]
-    params, X, Y = case_data(c)
-    kw = dict(epochs=1, lr=c["lr"], loss=c["loss"], record_every=1)
+    params, X, Y = c.problem(seed=1)
+    kw = dict(epochs=1, lr=c.lr, loss=c.loss, record_every=1)
     assert_results_close(backend.train(params, X, Y, **kw), reference.train(params, X, Y, **kw),
                          ONE_STEP_RTOL[backend.equivalence], loss_rtol=ONE_STEP_LOSS_RTOL[backend.equivalence])
 
@@ -47,8 +37,8 @@ def test_one_epoch_matches_reference(backend, reference, case):
 @pytest.mark.parametrize("case", ["xor-2-4-1", "notebook-003"])
 def test_10k_epochs_match_reference(backend, reference, case):
     c = CASES[case]
-    params, X, Y = case_data(c, seed=0)
-    kw = dict(epochs=10_000, lr=c["lr"], loss=c["loss"], record_every=100)
+    params, X, Y = c.problem(seed=0)
+    kw = dict(epochs=10_000, lr=c.lr, loss=c.loss, record_every=100)
     got, want = backend.train(params, X, Y, **kw), reference.train(params, X, Y, **kw)
     assert got.losses.shape == (100,)
     assert_results_close(got, want, LONG_RUN_RTOL[backend.equivalence])
@@ -56,8 +46,8 @@ def test_10k_epochs_match_reference(backend, reference, case):
 
 def test_saturation_is_finite_and_equal(backend, reference):
     """lr=1000 from U(-1, 1) drives the sigmoids to exactly 0 or 1: still finite, still the same numbers."""
-    params = impls.init_params(seed=0)
-    X, Y = impls.xor_dataset()
+    params = xorbench.init_params(seed=0)
+    X, Y = xorbench.xor_dataset()
     kw = dict(epochs=200, lr=1000.0, record_every=1)
     got = backend.train(params, X, Y, **kw)
     for a in (*got.params.arrays().values(), got.losses, got.loss):
@@ -67,14 +57,14 @@ def test_saturation_is_finite_and_equal(backend, reference):
 
 def test_extreme_preactivations_are_finite(backend):
     """|z| = 1e6 must neither overflow nor give NaN."""
-    params = impls.Params(np.array([[1e6, -1e6]]), np.zeros(2), np.array([[1e6], [-1e6]]), np.zeros(1))
+    params = xorbench.Params(np.array([[1e6, -1e6]]), np.zeros(2), np.array([[1e6], [-1e6]]), np.zeros(1))
     out = backend.predict(params, np.array([[1.0], [-1.0], [0.0]]))
     assert np.isfinite(out).all()
     assert out.ravel().tolist() == [1.0, 0.0, 0.5]
 
 
 def test_single_sample_batch(backend, reference):
-    params = impls.init_params(2, 3, 1, seed=5)
+    params = xorbench.init_params(2, 3, 1, seed=5)
     X, Y = np.array([[0.3, -0.2]]), np.array([[1.0]])
     kw = dict(epochs=500, lr=2.0, record_every=7)
     got = backend.train(params, X, Y, **kw)
@@ -83,8 +73,8 @@ def test_single_sample_batch(backend, reference):
 
 
 def test_zero_epochs_returns_params_and_their_loss(backend, reference):
-    params = impls.init_params(seed=2)
-    X, Y = impls.xor_dataset()
+    params = xorbench.init_params(seed=2)
+    X, Y = xorbench.xor_dataset()
     res = backend.train(params, X, Y, epochs=0, lr=1.0, record_every=10)
     for name, a in params.arrays().items():
         assert np.array_equal(res.params.arrays()[name], a)
@@ -93,8 +83,8 @@ def test_zero_epochs_returns_params_and_their_loss(backend, reference):
 
 
 def test_loss_history_starts_at_initial_loss(backend):
-    params = impls.init_params(seed=4)
-    X, Y = impls.xor_dataset()
+    params = xorbench.init_params(seed=4)
+    X, Y = xorbench.xor_dataset()
     initial = backend.train(params, X, Y, epochs=0, lr=1.0).loss
     res = backend.train(params, X, Y, epochs=10, lr=1.0, record_every=3)
     assert res.losses.shape == (4,)  # epochs 0, 3, 6, 9
@@ -105,7 +95,7 @@ def test_loss_history_starts_at_initial_loss(backend):
 
 @pytest.mark.bitwise
 def test_bitwise_backends_are_identical_on_canonical_xor(backend, reference):
-    params = impls.init_params(seed=0)
-    X, Y = impls.xor_dataset()
+    params = xorbench.init_params(seed=0)
+    X, Y = xorbench.xor_dataset()
     kw = dict(epochs=2_000, lr=1.0, record_every=1)
     assert_results_close(backend.train(params, X, Y, **kw), reference.train(params, X, Y, **kw), 0.0)

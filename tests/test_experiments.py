@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from bench import experiments as ex
-from bench.cli import main
+from xorbench.bench import experiments as ex
+from xorbench.bench.cli import main
 
 XORBENCH = shutil.which("xorbench", path=os.path.dirname(sys.executable)) or "xorbench"
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])

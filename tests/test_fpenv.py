@@ -5,11 +5,11 @@ import sys
 
 def test_numpy_sees_denormals_after_every_backend_is_imported_and_run():
     code = (
-        "import numpy as np, impls\n"
-        "X, Y = impls.xor_dataset()\n"
-        "for name in impls.names():\n"
-        "    be = impls.get_backend(name)\n"
-        "    be.train(impls.init_params(), X, Y, epochs=2, lr=1.0)\n"
+        "import numpy as np, xorbench\n"
+        "X, Y = xorbench.xor_dataset()\n"
+        "for name in xorbench.names():\n"
+        "    be = xorbench.get_backend(name)\n"
+        "    be.train(xorbench.init_params(), X, Y, epochs=2, lr=1.0)\n"
         "    tiny = np.nextafter(0.0, 1.0) * 1.0\n"
         "    assert tiny != 0.0, f'denormals flushed after {name}'\n"
         "    assert np.float64(2.2250738585072014e-308) / 2 != 0.0, f'denormal division flushed after {name}'\n"

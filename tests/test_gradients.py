@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-import impls
-from impls.tolerances import FD_ATOL, FD_RTOL, FD_STEP
+import xorbench
+from xorbench.impls.tolerances import FD_ATOL, FD_RTOL, FD_STEP
 
 CONFIGS = [
     ((2, 4, 1), "mse", True),
@@ -18,7 +18,7 @@ CONFIGS = [
 def _with(params, name, flat_index, value):
     arrays = {k: np.array(v) for k, v in params.arrays().items()}
     arrays[name].flat[flat_index] = value
-    return impls.Params(arrays["w1"], arrays.get("b1"), arrays["w2"], arrays.get("b2"))
+    return xorbench.Params(arrays["w1"], arrays.get("b1"), arrays["w2"], arrays.get("b2"))
 
 
 @pytest.mark.parametrize("sizes,loss,bias", CONFIGS, ids=lambda v: str(v))
@@ -27,7 +27,7 @@ def test_gradient_matches_finite_differences(backend, sizes, loss, bias):
     rng = np.random.default_rng(sum(sizes))
     X = rng.normal(size=(5, n_in))
     Y = rng.random((5, n_out))
-    params = impls.init_params(*sizes, seed=7, bias=bias)
+    params = xorbench.init_params(*sizes, seed=7, bias=bias)
     lr = 1.0
     stepped = backend.train(params, X, Y, epochs=1, lr=lr, loss=loss).params
     for name, p in params.arrays().items():

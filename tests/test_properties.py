@@ -5,8 +5,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import impls
-from impls.tolerances import ONE_STEP_LOSS_RTOL, ONE_STEP_RTOL
+import xorbench
+from xorbench.impls.tolerances import ONE_STEP_LOSS_RTOL, ONE_STEP_RTOL
 
 from .conftest import assert_results_close
 
@@ -22,10 +22,10 @@ def problems(draw):
     rng = np.random.default_rng(seed)
     X = rng.normal(scale=draw(st.sampled_from([0.1, 1.0, 5.0])), size=(n, n_in))
     Y = rng.random((n, n_out))
-    params = impls.init_params(n_in, n_hidden, n_out, seed=seed, bias=draw(st.booleans()),
-                               scheme=draw(st.sampled_from(impls.SCHEMES)))
+    params = xorbench.init_params(n_in, n_hidden, n_out, seed=seed, bias=draw(st.booleans()),
+                               scheme=draw(st.sampled_from(xorbench.SCHEMES)))
     kw = dict(epochs=draw(st.integers(0, STEPS)), lr=draw(st.sampled_from([0.01, 0.5, 1.0, 3.0])),
-              loss=draw(st.sampled_from(impls.LOSSES)), record_every=draw(st.integers(0, 2)))
+              loss=draw(st.sampled_from(xorbench.LOSSES)), record_every=draw(st.integers(0, 2)))
     return params, X, Y, kw
 
 

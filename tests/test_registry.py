@@ -2,65 +2,65 @@
 import numpy as np
 import pytest
 
-import impls
-from impls import registry
+import xorbench
+from xorbench.impls import registry
 
 
 def test_core_backends_are_registered_in_order():
-    assert impls.names()[:4] == ["python", "numpy", "numba", "c"]
+    assert xorbench.names()[:4] == ["python", "numpy", "numba", "c"]
 
 
 def test_every_core_backend_is_available():
     """CI requires all four: an unavailable core backend is a failure, never a skip."""
-    status = impls.available()
-    assert set(impls.CORE) <= set(status)
-    broken = {n: status[n] for n in impls.CORE if status[n] is not None}
+    status = xorbench.available()
+    assert set(xorbench.CORE) <= set(status)
+    broken = {n: status[n] for n in xorbench.CORE if status[n] is not None}
     assert not broken, broken
 
 
 def test_backend_names_match_registry(backend):
-    assert backend.name in impls.names()
+    assert backend.name in xorbench.names()
     assert backend.equivalence in ("bitwise", "reordered", "fast")
     assert isinstance(backend.info(), dict)
 
 
 def test_missing_dependency_breaks_only_its_backend(monkeypatch):
-    monkeypatch.setitem(registry.BACKENDS, "ghost", "impls.no_such_module:Ghost")
-    status = impls.available()
+    monkeypatch.setitem(registry.BACKENDS, "ghost", "xorbench.impls.no_such_module:Ghost")
+    status = xorbench.available()
     assert "no_such_module" in status["ghost"] and "pip install" in status["ghost"]
-    assert all(status[n] is None for n in impls.CORE)
-    with pytest.raises(impls.BackendUnavailable, match="ghost"):
-        impls.get_backend("ghost")
+    assert all(status[n] is None for n in xorbench.CORE)
+    with pytest.raises(xorbench.BackendUnavailable, match="ghost"):
+        xorbench.get_backend("ghost")
 
 
 def test_init_params_shapes_and_determinism():
-    for scheme in impls.SCHEMES:
-        p = impls.init_params(3, 5, 2, seed=11, scheme=scheme)
+    for scheme in xorbench.SCHEMES:
+        p = xorbench.init_params(3, 5, 2, seed=11, scheme=scheme)
         assert p.w1.shape == (3, 5) and p.b1.shape == (5,) and p.w2.shape == (5, 2) and p.b2.shape == (2,)
         assert p.sizes == (3, 5, 2) and p.bias
         assert all(a.dtype == np.float64 and not a.flags.writeable for a in p.arrays().values())
-        q = impls.init_params(3, 5, 2, seed=11, scheme=scheme)
+        q = xorbench.init_params(3, 5, 2, seed=11, scheme=scheme)
         assert all(np.array_equal(a, q.arrays()[k]) for k, a in p.arrays().items())
-    assert not np.array_equal(impls.init_params(seed=1).w1, impls.init_params(seed=2).w1)
-    u = impls.init_params(2, 400, 1, seed=0)
+    assert not np.array_equal(xorbench.init_params(seed=1).w1, xorbench.init_params(seed=2).w1)
+    u = xorbench.init_params(2, 400, 1, seed=0)
     assert -1 <= u.w1.min() < -0.9 and 0.9 < u.w1.max() < 1
-    r = impls.init_params(2, 400, 1, seed=0, scheme="rand01")
+    r = xorbench.init_params(2, 400, 1, seed=0, scheme="rand01")
     assert 0 <= r.w1.min() < 0.1 and r.w1.max() < 1
-    x = impls.init_params(2, 400, 1, seed=0, scheme="xavier")
+    x = xorbench.init_params(2, 400, 1, seed=0, scheme="xavier")
     assert np.abs(x.w1).max() <= np.sqrt(6 / 402) and not x.b1.any()
-    nb = impls.init_params(seed=0, bias=False)
+    nb = xorbench.init_params(seed=0, bias=False)
     assert nb.b1 is None and nb.b2 is None and not nb.bias and set(nb.arrays()) == {"w1", "w2"}
 
 
 def test_datasets():
-    X, Y = impls.xor_dataset()
+    X, Y = xorbench.xor_dataset()
     assert X.shape == (4, 2) and Y.shape == (4, 1)
     assert (Y.ravel() == np.logical_xor(X[:, 0], X[:, 1])).all()
-    Xn, Yn = impls.noisy_xor(1000, noise=0.1, seed=3)
+    Xn, Yn = xorbench.noisy_xor(1000, noise=0.1, seed=3)
     assert Xn.shape == (1000, 2) and Yn.shape == (1000, 1)
     assert (Yn.ravel() == np.logical_xor(Xn[:, 0] > 0.5, Xn[:, 1] > 0.5)).mean() > 0.99
     assert 0.05 < np.std(Xn - np.round(Xn)) < 0.15
-    assert np.array_equal(impls.noisy_xor(10, seed=1)[0], impls.noisy_xor(10, seed=1)[0])
-    assert np.array_equal(impls.noisy_xor(4, noise=0.0)[0], X)
+    assert np.array_equal(xorbench.noisy_xor(10, seed=1)[0], xorbench.noisy_xor(10, seed=1)[0])
+    assert np.array_equal(xorbench.noisy_xor(4, noise=0.0)[0], X)
     with pytest.raises(ValueError, match="n"):
-        impls.noisy_xor(0)
+        xorbench.noisy_xor(0)

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from bench import report, results
-from bench.cli import main
-from bench.compare import mann_whitney_p
+from xorbench.bench import report, results
+from xorbench.bench.cli import main
+from xorbench.bench.compare import mann_whitney_p
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 BASE, NEW = os.path.join(DATA, "base.json"), os.path.join(DATA, "new.json")

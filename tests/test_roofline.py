@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from bench import report, results
-from bench.roofline import PARALLEL_MIN, Peaks, ceiling, ops_per_epoch
+from xorbench.bench import report, results
+from xorbench.bench.roofline import PARALLEL_MIN, Peaks, ceiling, ops_per_epoch
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 

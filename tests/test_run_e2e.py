@@ -6,8 +6,8 @@ import signal
 import subprocess
 import sys
 
-import impls
-from bench import results
+import xorbench
+from xorbench.bench import results
 
 XORBENCH = shutil.which("xorbench", path=os.path.dirname(sys.executable)) or "xorbench"
 
@@ -20,13 +20,13 @@ def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
     assert len(files) == 1 and files[0].endswith("-quick.json") and not any(f.startswith(".") for f in files)
     run = results.load(str(tmp_path / "results" / files[0]))
     kinds = {(p.kind, p.backend) for p in run.points}
-    for name in impls.names():
+    for name in xorbench.names():
         for kind in ("xor", "overhead", "batch", "hidden", "startup"):
             assert (kind, name) in kinds
     assert run.xorbench["check"]["ok"] and run.xorbench["excluded"] == {}
     md = (tmp_path / "report.md").read_text()
     html = (tmp_path / "report.html").read_text()
-    for name in impls.names():
+    for name in xorbench.names():
         assert f"| {name} |" in md and f"<td>{name}</td>" in html
         assert out.stdout.count(f"\n{name} ") >= 1  # the summary table
     for png in ("xor.png", "batch.png", "hidden-N4.png"):
@@ -51,5 +51,5 @@ def test_ctrl_c_keeps_finished_benchmarks(tmp_path):
     data = json.load(open(tmp_path / "results" / files[0]))
     assert data["xorbench"]["interrupted"] is True
     names = {b["name"] for b in data["benchmarks"]}
-    assert {f"test_xor[{n}]" for n in impls.names()} <= names
+    assert {f"test_xor[{n}]" for n in xorbench.names()} <= names
     assert results.load(str(tmp_path / "results" / files[0])).by_kind("xor")

@@ -2,17 +2,17 @@
 import numpy as np
 import pytest
 
-import impls
+import xorbench
 
-X, Y = impls.xor_dataset()
-P = impls.init_params(seed=0)
-P_NOBIAS = impls.init_params(seed=0, bias=False)
+X, Y = xorbench.xor_dataset()
+P = xorbench.init_params(seed=0)
+P_NOBIAS = xorbench.init_params(seed=0, bias=False)
 
 
 def params_with(**changes):
     fields = dict(w1=P.w1, b1=P.b1, w2=P.w2, b2=P.b2)
     fields.update(changes)
-    return impls.Params(**fields)
+    return xorbench.Params(**fields)
 
 
 def nan_at(a, index=0):
@@ -68,7 +68,7 @@ def test_bad_train_input(backend, monkeypatch, case):
     changes, exc, names = BAD[case]
     kw = {**GOOD, **changes}
     before = {k: np.array(v, copy=True) for k, v in kw["params"].arrays().items()} if isinstance(
-        kw["params"], impls.Params) else None
+        kw["params"], xorbench.Params) else None
     monkeypatch.setattr(backend, "_train", lambda *a: pytest.fail("kernel ran on bad input"))
     params, X_, Y_ = kw.pop("params"), kw.pop("X"), kw.pop("Y")
     with pytest.raises(exc, match=names):
@@ -89,11 +89,11 @@ def test_bad_predict_input(backend, monkeypatch, case):
 
 def test_unknown_names():
     with pytest.raises(ValueError, match="backend"):
-        impls.get_backend("fortran")
+        xorbench.get_backend("fortran")
     with pytest.raises(ValueError, match="scheme"):
-        impls.init_params(scheme="he")
+        xorbench.init_params(scheme="he")
     with pytest.raises(ValueError, match="n_hidden"):
-        impls.init_params(n_hidden=0)
+        xorbench.init_params(n_hidden=0)
 
 
 CONVERTED = {
@@ -116,16 +116,16 @@ def test_converted_inputs_give_the_float64_result(backend, case):
 
 
 def test_converted_params(backend):
-    p32 = impls.Params(*(a.astype(np.float32) for a in (P.w1, P.b1, P.w2, P.b2)))
-    p64 = impls.Params(*(a.astype(np.float32).astype(np.float64) for a in (P.w1, P.b1, P.w2, P.b2)))
-    pF = impls.Params(np.asfortranarray(p64.w1), p64.b1, np.asfortranarray(p64.w2), p64.b2)
+    p32 = xorbench.Params(*(a.astype(np.float32) for a in (P.w1, P.b1, P.w2, P.b2)))
+    p64 = xorbench.Params(*(a.astype(np.float32).astype(np.float64) for a in (P.w1, P.b1, P.w2, P.b2)))
+    pF = xorbench.Params(np.asfortranarray(p64.w1), p64.b1, np.asfortranarray(p64.w2), p64.b2)
     want = backend.train(p64, X, Y, epochs=5, lr=1.0)
     for p in (p32, pF):
         assert np.array_equal(backend.train(p, X, Y, epochs=5, lr=1.0).params.w1, want.params.w1)
 
 
 def test_inputs_never_mutated(backend):
-    params = impls.Params(np.array(P.w1), np.array(P.b1), np.array(P.w2), np.array(P.b2))
+    params = xorbench.Params(np.array(P.w1), np.array(P.b1), np.array(P.w2), np.array(P.b2))
     Xw, Yw = np.array(X), np.array(Y)
     saved = [np.array(a) for a in (params.w1, params.b1, params.w2, params.b2, Xw, Yw)]
     res = backend.train(params, Xw, Yw, epochs=50, lr=1.0, record_every=1)

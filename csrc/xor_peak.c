@@ -1,0 +1,85 @@
+/*
+ * xor_peak.c: the machine's limit on one core, for the roofline (bench/roofline.py): the vector throughput of
+ * the fast kernel's exp (xor_vexp.h, the path for normal results that the kernels take), of division and of
+ * FMA, in element operations per second. Compiled into the c-simd extension, with its flags (see
+ * impls/_ffi_build.py), so the exp timed here is the kernel's, instruction for instruction.
+ */
+#include <time.h>
+
+#include "xor_simd.h"
+#include "xor_vexp.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Independent chains per operation, enough to hide its latency (so throughput is measured) and few enough
+ * to stay in the 16 vector registers. A register barrier per chain keeps the work from being optimized
+ * away without sending it through memory. */
+#define BARRIER(x) __asm__ volatile("" : "+x"(x))
+
+__attribute__((target("avx2,fma"), noinline)) static double peak_exp(int64_t reps, double *sink) {
+    vd a = splat(0.5), b = splat(0.6), c = splat(0.7), d = splat(0.8);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        a = vexp_neg_normal(-a), b = vexp_neg_normal(-b); /* the kernels' exp: stay in (0.36, 1] */
+        c = vexp_neg_normal(-c), d = vexp_neg_normal(-d);
+        BARRIER(a); BARRIER(b); BARRIER(c); BARRIER(d);
+    }
+    double t = now() - t0;
+    *sink += hsum(a + b + c + d);
+    return t / 4;
+}
+
+__attribute__((target("avx2,fma"), noinline)) static double peak_div(int64_t reps, double *sink) {
+    vd v0 = splat(0.1), v1 = splat(0.2), v2 = splat(0.3), v3 = splat(0.4), v4 = splat(0.5), v5 = splat(0.6);
+    vd v6 = splat(0.7), v7 = splat(0.8), one = splat(1.0);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        v0 = one / (one + v0), v1 = one / (one + v1), v2 = one / (one + v2), v3 = one / (one + v3);
+        v4 = one / (one + v4), v5 = one / (one + v5), v6 = one / (one + v6), v7 = one / (one + v7);
+        BARRIER(v0); BARRIER(v1); BARRIER(v2); BARRIER(v3); BARRIER(v4); BARRIER(v5); BARRIER(v6); BARRIER(v7);
+    }
+    double t = now() - t0;
+    *sink += hsum(v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7);
+    return t / 8;
+}
+
+__attribute__((target("avx2,fma"), noinline)) static double peak_fma(int64_t reps, double *sink) {
+    vd v0 = splat(0.1), v1 = splat(0.2), v2 = splat(0.3), v3 = splat(0.4), v4 = splat(0.5), v5 = splat(0.6);
+    vd v6 = splat(0.7), v7 = splat(0.8), v8 = splat(0.9), v9 = splat(1.0), a = splat(0.999999), b = splat(1e-7);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        v0 = v0 * a + b, v1 = v1 * a + b, v2 = v2 * a + b, v3 = v3 * a + b, v4 = v4 * a + b;
+        v5 = v5 * a + b, v6 = v6 * a + b, v7 = v7 * a + b, v8 = v8 * a + b, v9 = v9 * a + b;
+        BARRIER(v0); BARRIER(v1); BARRIER(v2); BARRIER(v3); BARRIER(v4);
+        BARRIER(v5); BARRIER(v6); BARRIER(v7); BARRIER(v8); BARRIER(v9);
+    }
+    double t = now() - t0;
+    *sink += hsum(v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8 + v9);
+    return t / 10;
+}
+
+/* wall time of reps rounds, divided by the chains per round: reps vector operations' worth of time */
+static double peak(int what, int64_t reps, double *sink) {
+    return what == 0 ? peak_exp(reps, sink) : what == 1 ? peak_div(reps, sink) : peak_fma(reps, sink);
+}
+
+int xor_simd_peak(double *rates, int64_t rates_len, double seconds) {
+    if (!rates || rates_len != 3 || !(seconds > 0.0)) return XOR_ERR_ARG;
+    if (!xor_have_avx2()) return XOR_ERR_ARG; /* the model is for the AVX2+FMA path */
+    double sink = 0.0;
+    for (int what = 0; what < 3; what++) {
+        int64_t reps = 1000;
+        while (peak(what, reps, &sink) < seconds / 30) reps *= 2; /* long enough to time well */
+        double best = peak(what, reps, &sink);
+        for (int i = 0; i < 2; i++) { /* best of 3 */
+            double t = peak(what, reps, &sink);
+            if (t < best) best = t;
+        }
+        rates[what] = LANES * (double)reps / best; /* element operations per second */
+    }
+    return sink == sink ? XOR_OK : XOR_ERR_ARG;
+}
