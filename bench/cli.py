@@ -223,11 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from xorbench.bench.experiments import PRESETS
 
-    s = sub.add_parser("experiments", help="convergence over many seeds: ok rate, epochs to ok, plateaus, plots")
+    s = sub.add_parser("experiments", help="convergence over many RNG seeds: ok rate, epochs to ok, plateaus, plots")
     s.add_argument("--preset", choices=list(PRESETS), help="reproduce one write-up's setting exactly")
     s.add_argument("--hidden", help="comma-separated hidden sizes (default 2,3,4,8)")
     s.add_argument("--lr", help="comma-separated learning rates (default 0.1,0.5,1,2,5)")
-    s.add_argument("--seeds", type=int, help="initializations per configuration (default 100)")
+    s.add_argument("--seeds", type=int, help="RNG seeds (initializations) per configuration (default 100)")
     s.add_argument("--epochs", type=int, help="epochs per run (default 20000)")
     s.add_argument("--backend", help="any registered backend (default c)")
     s.add_argument("--loss", choices=xorbench.LOSSES)

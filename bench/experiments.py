@@ -1,4 +1,4 @@
-"""xorbench experiments: the seeds' observations about XOR training, re-run over many random seeds.
+"""xorbench experiments: the write-ups' observations about XOR training, re-run over many RNG seeds.
 
 Every (hidden, lr) configuration trains `seeds` networks (init seeds 0..seeds-1) on canonical XOR with one
 backend, in chunks of `chunk` epochs, checking after each chunk whether the network is `ok`:
@@ -59,12 +59,12 @@ class Preset:
 
 
 PRESETS = {
-    "seed-003": Preset("seed 003's notebook: 2-4-1 without biases, summed squared error, U[0, 1) init, lr 1, "
+    "writeup-003": Preset("write-up 003's notebook: 2-4-1 without biases, summed squared error, U[0, 1) init, lr 1, "
                        "1,500 epochs", (4,), (1.0,),
                        Setting(epochs=1_500, bias=False, loss="sse", scheme="rand01", chunk=10)),
-    "seed-000": Preset("seed 000: 2-4-1, mse, lr 0.5 against lr 1 (it reported ~50k epochs to 100% accuracy "
+    "writeup-000": Preset("write-up 000: 2-4-1, mse, lr 0.5 against lr 1 (it reported ~50k epochs to 100% accuracy "
                        "at lr 0.5)", (4,), (0.5, 1.0), Setting(epochs=60_000, chunk=200)),
-    "seed-001": Preset("seed 001: a grid of hidden sizes and learning rates, mse, 20,000 epochs (its README "
+    "writeup-001": Preset("write-up 001: a grid of hidden sizes and learning rates, mse, 20,000 epochs (its README "
                        "names hidden 2 and the hn_/lr_/ok_ labels, not the grid; this is the default grid)",
                        (2, 3, 4, 8), (0.1, 0.5, 1.0, 2.0, 5.0), Setting(epochs=20_000, chunk=100)),
 }
@@ -244,7 +244,7 @@ def table(results: list, setting: Setting) -> str:
         lines.append(f"| {s['hidden']} | {s['lr']:g} | {s['ok']}/{s['seeds']} ({s['ok'] / s['seeds']:.0%}) | {eto} "
                      f"| {fmed:.3g} [{fq1:.3g}–{fq3:.3g}] ({lo:.2g}–{hi:.2g}) | {stuck} |")
     s = setting
-    intro = (f"{s.seeds} seeds per configuration; {s.epochs:,} epochs; backend {s.backend}; loss {s.loss}; "
+    intro = (f"{s.seeds} RNG seeds per configuration; {s.epochs:,} epochs; backend {s.backend}; loss {s.loss}; "
              f"init {s.scheme}; {'with' if s.bias else 'without'} biases; ok checked every {s.chunk} epochs "
              f"(ok = every output on the correct side of 0.5 and within {OK_MARGIN} of its target); stuck = not "
              f"ok at the end and the loss flat within {PLATEAU_RTOL:.0%} over the last {PLATEAU_TAIL:.0%} of "
@@ -303,7 +303,7 @@ def plots(results: list, setting: Setting, out: str) -> list[str]:
             if not np.isnan(rate[i, j]):
                 ax.text(j, i, f"{rate[i, j]:.0%}", ha="center", va="center", fontsize=8,
                         color="white" if rate[i, j] < 0.6 else "black")
-    ax.set_title(f"fraction of {setting.seeds} seeds ok after {setting.epochs:,} epochs", fontsize=9)
+    ax.set_title(f"fraction of {setting.seeds} RNG seeds ok after {setting.epochs:,} epochs", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.05)
     fig.tight_layout()
     heat_png = os.path.join(out, "heatmap.png")

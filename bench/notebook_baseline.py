@@ -1,4 +1,4 @@
-"""Seed 003's notebook NumPy code, as printed in ../shared/seeds/003_15a5cf6772219dc8.txt, as a baseline.
+"""Write-up 003's notebook NumPy code, as printed in ../shared/seeds/003_15a5cf6772219dc8.txt, as a baseline.
 
 Its setting: 2-4-1 without biases, summed squared error (its gradient 2*(y - output) is the sse gradient,
 descended with lr 1 by `+=`), U[0, 1) initialization, the four XOR samples. Transcribed faithfully: the

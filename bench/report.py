@@ -74,7 +74,7 @@ def notebook_table(run: Run) -> Table | None:
         return None
     rows = [[b, rate(p.epochs_per_s), ratio(p.epochs_per_s / base.epochs_per_s) if base else "-", _flag(p)]
             for b, p in sorted(pts.items(), key=lambda bp: run.backends.index(bp[0]))]
-    return Table("Seed 003's notebook setting (2-4-1, no biases, sse, U[0, 1), lr 1, N=4): epochs/s",
+    return Table("Write-up 003's notebook setting (2-4-1, no biases, sse, U[0, 1), lr 1, N=4): epochs/s",
                  ["backend", "epochs/s", "× vs the notebook's NumPy code", "noise"], rows,
                  ["notebook-numpy is the notebook's own code, transcribed in bench/notebook_baseline.py."])
 

@@ -22,7 +22,7 @@ REFERENCE_BUDGET = 20_000  # reference work (samples x hidden x epochs) spent on
 _reference_cache = {}
 
 
-NOTEBOOK = dict(bias=False, scheme="rand01", loss="sse")  # seed 003's notebook setting, with lr 1 and N=4
+NOTEBOOK = dict(bias=False, scheme="rand01", loss="sse")  # write-up 003's notebook setting, with lr 1 and N=4
 
 
 def _problem(n, hidden, bias=True, scheme="uniform"):
@@ -87,7 +87,7 @@ def test_call_overhead(benchmark, backend, profile):
 
 
 def test_notebook_setting(benchmark, backend, profile):
-    """Seed 003's notebook setting: 2-4-1 without biases, summed squared error, U[0, 1) init, lr 1, N=4."""
+    """Write-up 003's notebook setting: 2-4-1 without biases, summed squared error, U[0, 1) init, lr 1, N=4."""
     time_training(benchmark, backend, profile, "notebook", 4, 4, 1.0, **NOTEBOOK)
 
 

@@ -89,7 +89,7 @@ class Case:
 
 CASES = (
     Case("xor", "canonical XOR, 2-4-1, mse, lr 1, U(-1, 1)"),
-    Case("notebook-003", "seed 003's notebook: no bias, sse, U[0, 1)", bias=False, scheme="rand01", loss="sse"),
+    Case("notebook-003", "write-up 003's notebook: no bias, sse, U[0, 1)", bias=False, scheme="rand01", loss="sse"),
     Case("odd-3-7-2", "odd sizes 3-7-2 on 16 random samples, xavier", sizes=(3, 7, 2), data="random:16",
          scheme="xavier", lr=0.5),
     # lr 0.2, not more: at lr 0.5 a 256-wide layer is chaotic and one ULP grows to 30% in 50 epochs

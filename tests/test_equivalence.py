@@ -10,7 +10,7 @@ from .conftest import assert_results_close
 
 CASES = {c.name: c for c in (
     Case("xor-2-4-1", "canonical XOR"),
-    Case("notebook-003", "seed 003's notebook", bias=False, scheme="rand01", loss="sse"),
+    Case("notebook-003", "write-up 003's notebook", bias=False, scheme="rand01", loss="sse"),
     Case("odd-3-7-2", "odd sizes", sizes=(3, 7, 2), data="random:9", scheme="xavier", lr=0.5),
     Case("odd-3-7-2-sse-nobias", "odd sizes, sse, no bias", sizes=(3, 7, 2), data="random:9", bias=False, loss="sse",
          lr=0.1),

@@ -43,16 +43,16 @@ def test_plateau_detection_on_constructed_curves():
 
 
 def test_presets_produce_the_configurations_they_claim(tmp_path):
-    p = ex.PRESETS["seed-003"]
+    p = ex.PRESETS["writeup-003"]
     assert (p.hidden, p.lr) == ((4,), (1.0,))
     assert (p.setting.epochs, p.setting.bias, p.setting.loss, p.setting.scheme) == (1500, False, "sse", "rand01")
-    p = ex.PRESETS["seed-000"]
+    p = ex.PRESETS["writeup-000"]
     assert (p.hidden, p.lr, p.setting.loss, p.setting.bias) == ((4,), (0.5, 1.0), "mse", True)
-    p = ex.PRESETS["seed-001"]
+    p = ex.PRESETS["writeup-001"]
     assert p.hidden == (2, 3, 4, 8) and p.lr == (0.1, 0.5, 1.0, 2.0, 5.0)
     # through the command line: the header records the setting, the lines the grid
     out = tmp_path / "p003"
-    assert main(["experiments", "--preset", "seed-003", "--seeds", "3", "--jobs", "1", "--out", str(out)]) == 0
+    assert main(["experiments", "--preset", "writeup-003", "--seeds", "3", "--jobs", "1", "--out", str(out)]) == 0
     lines = [json.loads(x) for x in (out / ex.RESULTS).read_text().splitlines()]
     header = lines[0]["setting"]
     assert (header["epochs"], header["bias"], header["loss"], header["scheme"], header["seeds"]) == \

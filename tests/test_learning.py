@@ -18,7 +18,7 @@ def test_xor_is_learned(backend, seed):
 
 
 def test_notebook_setting_trains_identically(backend, reference):
-    """Seed 003's notebook: no bias, summed squared error, U[0, 1) init, lr 1, 1,500 epochs."""
+    """Write-up 003's notebook: no bias, summed squared error, U[0, 1) init, lr 1, 1,500 epochs."""
     from xorbench.impls.tolerances import LONG_RUN_RTOL
 
     from .conftest import assert_results_close

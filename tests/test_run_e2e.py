@@ -1,4 +1,5 @@
-"""xorbench run --quick end to end, in a subprocess, as a user runs it; and Ctrl-C in the middle of it."""
+"""xorbench run --quick end to end, in a subprocess, as a user runs it, from a folder holding impls/ and bench/
+packages of its own; and Ctrl-C in the middle of it."""
 import json
 import os
 import shutil
@@ -12,10 +13,30 @@ from xorbench.bench import results
 XORBENCH = shutil.which("xorbench", path=os.path.dirname(sys.executable)) or "xorbench"
 
 
+def shadowing_folder(path):
+    """A current folder with impls/, bench/ and tests/ packages of its own, which no import of xorbench's may reach."""
+    for name in ("impls", "bench", "tests"):
+        (path / name).mkdir()
+        (path / name / "__init__.py").write_text(f"raise ImportError('the current folder\\'s {name}/ was imported')\n")
+    return path
+
+
+def test_check_and_experiments_run_from_any_folder(tmp_path):
+    cwd = shadowing_folder(tmp_path)
+    for cmd in (["check", "--backends", "c", "--epochs", "50"],
+                ["experiments", "--hidden", "2", "--lr", "1", "--seeds", "2", "--epochs", "200", "--out", "exp"]):
+        out = subprocess.run([XORBENCH, *cmd], cwd=cwd, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0 and "was imported" not in out.stderr, out.stdout[-2000:] + out.stderr[-2000:]
+    assert (tmp_path / "exp" / "experiments.md").exists()
+
+
 def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
-    out = subprocess.run([XORBENCH, "run", "--quick", "--out", str(tmp_path)], capture_output=True, text=True,
+    cwd = shadowing_folder(tmp_path)
+    out = subprocess.run([XORBENCH, "run", "--quick", "--out", "out"], cwd=cwd, capture_output=True, text=True,
                          timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert not (cwd / ".benchmarks").exists()  # pytest-benchmark's storage is not left in the user's folder
+    tmp_path = tmp_path / "out"
     files = os.listdir(tmp_path / "results")
     assert len(files) == 1 and files[0].endswith("-quick.json") and not any(f.startswith(".") for f in files)
     run = results.load(str(tmp_path / "results" / files[0]))
