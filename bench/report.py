@@ -9,7 +9,8 @@ import os
 from xorbench.bench.results import NOISE_CV, Run, write_atomic
 from xorbench.impls.registry import REFERENCE
 
-TRADES = ("fma", "simd", "threads", "exp", "fastmath")  # what Backend.info() declares for every backend
+TRADES = ("fma", "simd", "threads", "exp", "fastmath")
+MARKERS = "osD^v<>px*"  # one per backend, so lines that overlap stay apart  # what Backend.info() declares for every backend
 
 
 def rate(x: float) -> str:
@@ -79,11 +80,49 @@ def notebook_table(run: Run) -> Table | None:
                  ["notebook-numpy is the notebook's own code, transcribed in bench/notebook_baseline.py."])
 
 
-def overhead_table(run: Run) -> Table:
-    rows = [[p.backend, f"{p.median * 1e6:.2f}", f"{p.q1 * 1e6:.2f}–{p.q3 * 1e6:.2f}", p.rounds, _flag(p)]
-            for b in run.backends for p in run.by_kind("overhead") if p.backend == b]
-    return Table("Per-call overhead (epochs=1, validation included): µs per call",
-                 ["backend", "µs/call", "IQR", "rounds", "noise"], rows)
+def boundary_table(run: Run) -> Table | None:
+    pts = {p.backend: p for p in run.by_kind("boundary")}
+    if not pts:
+        return None
+    rows = []
+    for b in [b for b in run.backends if b in pts]:
+        e = pts[b].extra
+        rows.append([b, f"{e['step1_us']:.2f}", f"{e['bare0_us']:.2f}", f"{e['bare1_us'] - e['bare0_us']:.2f}",
+                     f"{e['step1_us'] - e['bare1_us']:.2f}", e["bare_via"], f"{e['train1_us']:.1f}", _flag(pts[b])])
+    notes = ["step(1): one epoch through a Trainer, whose arguments were validated and copied once. Bare call: the "
+             "kernel with every argument prepared (for cffi and ctypes, the foreign call alone). One epoch of work: "
+             "the bare call for one epoch less the bare call for none. Python-side: step(1) less the bare call for "
+             "one epoch. train(epochs=1): the one-shot API, which validates, copies and builds a result every call. "
+             "All timed the same way: the best of 5 timings of many calls."]
+    c = pts.get("c")
+    if c:
+        base = c.extra["bare1_us"]
+        notes.append("Against the bare cffi call of c's kernel for one epoch (" + f"{base:.2f} µs): " + ", ".join(
+            f"{b} step(1) {ratio(pts[b].extra['step1_us'] / base)}" for b in ("c", "numba", "c-ctypes") if b in pts)
+            + ".")
+    return Table("Crossing the boundary (canonical XOR, one epoch per call): µs per call",
+                 ["backend", "step(1)", "bare call, 0 epochs", "one epoch of work", "Python-side", "bare call is",
+                  "train(epochs=1)", "noise"], rows, notes)
+
+
+def granularity_table(run: Run) -> Table | None:
+    pts = {p.backend: p for p in run.by_kind("granularity")}
+    if not pts:
+        return None
+    xor = {p.backend: p for p in run.by_kind("xor")}
+    ks = sorted({k for p in pts.values() for k, _ in p.extra["curve"]})
+    rows = []
+    for b in [b for b in run.backends if b in pts]:
+        curve = dict((int(k), r) for k, r in pts[b].extra["curve"])
+        whole = xor[b].epochs_per_s if b in xor else curve[max(curve)]
+        enough = next((k for k in sorted(curve) if curve[k] >= 0.9 * whole), None)
+        rows.append([b, *(rate(curve[k]) if k in curve else "-" for k in ks), rate(whole),
+                     f"{enough:,}" if enough else f"> {max(curve):,}"])
+    return Table("Granularity: epochs/s with K epochs per call (canonical XOR, through a Trainer)",
+                 ["backend", *(f"K={k:,}" for k in ks), "whole loop", "smallest K within 10%"], rows,
+                 ["Whole loop: the canonical XOR benchmark's epochs/s in this run. Driving the loop from Python costs "
+                  "nothing measurable once each call carries at least the last column's K epochs. K stops growing "
+                  "once one call lasts ten times the profile's target time."])
 
 
 def sweep_series(run: Run, kind: str, fixed: int | None = None):
@@ -263,7 +302,7 @@ def unavailable_table(run: Run) -> Table | None:
 
 
 def tables(run: Run) -> list[Table]:
-    ts = [xor_table(run), notebook_table(run), overhead_table(run), sweep_table(run, "batch")]
+    ts = [xor_table(run), notebook_table(run), boundary_table(run), granularity_table(run), sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))
     ts += [threads_table(run), roofline_table(run), startup_table(run), check_table(run), trades_table(run),
@@ -304,6 +343,24 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
         fig.savefig(os.path.join(folder, name), dpi=110)
         plt.close(fig)
         made.append((name, "Canonical XOR: epochs/s per backend"))
+    gran = {p.backend: p for p in run.by_kind("granularity")}
+    if gran:
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+        for i, b in enumerate(b for b in run.backends if b in gran):
+            curve = gran[b].extra["curve"]
+            ax.plot([k for k, _ in curve], [r for _, r in curve], marker=MARKERS[i % len(MARKERS)], label=b)
+        ax.set_xscale("log", base=4)
+        ax.set_yscale("log")
+        ax.set_xlabel("K, epochs per call (trainer.step(K))")
+        ax.set_ylabel("epochs/s")
+        ax.set_title(f"Granularity on canonical XOR — {run.label}", fontsize=9)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        name = f"{stem}granularity.png"
+        fig.savefig(os.path.join(folder, name), dpi=110)
+        plt.close(fig)
+        made.append((name, "epochs/s against epochs per call K, through a Trainer"))
     sweeps = [("batch", None, "batch size N (hidden 4)")]
     sweeps += [("hidden", n, f"hidden width (N={n})") for n in sorted({p.N for p in run.by_kind("hidden")})]
     for kind, fixed, xlabel in sweeps:
@@ -311,8 +368,8 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
         if not series:
             continue
         fig, ax = plt.subplots(figsize=(6.4, 4))
-        for b, s in series.items():
-            ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], marker="o", label=b)
+        for i, (b, s) in enumerate(series.items()):
+            ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], marker=MARKERS[i % len(MARKERS)], label=b)
             noisy = [(x, p.samples_per_s) for x, p in s if p.noise()]
             if noisy:
                 ax.scatter(*zip(*noisy), s=120, facecolors="none", edgecolors="red")

@@ -1,4 +1,4 @@
-"""The xorbench suite: epochs/s of every backend on XOR, per-call overhead, batch and hidden sweeps, start-up.
+"""The xorbench suite: epochs/s of every backend on XOR, the boundary, granularity, batch and hidden sweeps, start-up.
 
 Each timed call is backend.train(..., epochs=K); K is chosen per backend and point so one call lasts at
 least the profile's target time, and is recorded in extra_info. Every point first checks the backend
@@ -10,7 +10,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 
+import numpy as np
 import pytest
 
 import xorbench
@@ -74,16 +76,59 @@ def test_xor(benchmark, backend, profile):
     time_training(benchmark, backend, profile, "xor", 4, 4, XOR_LR)
 
 
-def test_call_overhead(benchmark, backend, profile):
-    """epochs=1 per call: the Python-to-kernel boundary plus validation, in microseconds per call."""
+def _best_us(stmt, glob, seconds=0.02):
+    """The best of 5 timings of `stmt` (a statement, so nothing wraps the call), in microseconds per call."""
+    timer = timeit.Timer(stmt, globals=glob)
+    number = 1
+    while timer.timeit(number) < seconds:  # enough calls per timing to last `seconds`
+        number *= 2
+    return min(timer.repeat(5, number)) / number * 1e6
+
+
+def test_boundary(benchmark, backend, profile):
+    """Crossing the boundary on canonical XOR: step(1) of a trainer, against the bare kernel call with everything
+    prepared (0 and 1 epochs) and the one-shot train(epochs=1), in microseconds per call."""
     params, X, Y = _problem(4, 4)
-    check_against_reference(backend.name, lambda e: backend.train(params, X, Y, epochs=e, lr=XOR_LR).params,
-                            params, X, Y, XOR_LR, 1, LONG_RUN_RTOL[backend.equivalence])
-    benchmark.group = "overhead"
-    benchmark.extra_info.update(kind="overhead", backend=backend.name, equivalence=backend.equivalence,
-                                N=4, hidden=4, K=1, lr=XOR_LR)
-    benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=1, lr=XOR_LR),
-                       rounds=profile["overhead_rounds"], iterations=20, warmup_rounds=2)
+    tr = backend.trainer(params, X, Y, lr=XOR_LR)
+    check_against_reference(backend.name, lambda e: (tr.step(e), tr.params)[1], params, X, Y, XOR_LR, 1,
+                            LONG_RUN_RTOL[backend.equivalence])
+    bare = getattr(tr.kernel, "bare", None)
+    if bare:  # the foreign call itself: cffi or ctypes
+        us = {e: _best_us("fn(*args)", dict(zip(("fn", "args"), bare(e)))) for e in (0, 1)}
+        via = "the foreign call"
+    else:  # the prepared kernel: a jitted function, or Python
+        us = {e: _best_us(f"run({e}, 0, empty)", {"run": tr.kernel, "empty": np.empty(0)}) for e in (0, 1)}
+        via = "the prepared kernel"
+    step_us = _best_us("step(1)", {"step": tr.step})  # timed as the bare call is, for their ratio
+    train_us = _best_us("train(params, X, Y, epochs=1, lr=lr)", dict(train=backend.train, params=params, X=X, Y=Y,
+                                                                      lr=XOR_LR))
+    benchmark.group = "boundary"
+    benchmark.extra_info.update(kind="boundary", backend=backend.name, equivalence=backend.equivalence,
+                                N=4, hidden=4, K=1, lr=XOR_LR, step1_us=step_us, bare0_us=us[0], bare1_us=us[1],
+                                bare_via=via, train1_us=train_us)
+    benchmark.pedantic(tr.step, args=(1,), rounds=profile["overhead_rounds"], iterations=20, warmup_rounds=2)
+
+
+GRANULARITY_K = [4 ** i for i in range(9)]  # 1, 4, ..., 65536 epochs per call
+
+
+def test_granularity(benchmark, backend, profile):
+    """Epochs per call K = 1, 4, ..., 65536 on canonical XOR, through a trainer: how many epochs each call into
+    the kernel must carry before the loop's speed no longer depends on who drives it. K stops growing once a
+    call takes longer than ten times the profile's target (the whole-loop rate is reached long before)."""
+    params, X, Y = _problem(4, 4)
+    tr = backend.trainer(params, X, Y, lr=XOR_LR)
+    tr.step(1)  # JIT compile or cache load, never timed
+    curve = []
+    for k in GRANULARITY_K:
+        seconds = _best_us("step(k)", {"step": tr.step, "k": k}, profile["target_s"]) * 1e-6
+        curve.append([k, k / seconds])
+        if seconds > 10 * profile["target_s"]:
+            break
+    benchmark.group = "granularity"
+    benchmark.extra_info.update(kind="granularity", backend=backend.name, equivalence=backend.equivalence,
+                                N=4, hidden=4, K=curve[-1][0], lr=XOR_LR, curve=curve)
+    benchmark.pedantic(tr.step, args=(curve[-1][0],), rounds=3, iterations=1)
 
 
 def test_notebook_setting(benchmark, backend, profile):

@@ -1,7 +1,6 @@
 /*
  * xor_common.h: what both xorbench C kernels share (xor_net.c, strict; xor_simd.c, fast): error codes,
- * loss kinds, the argument checks every entry point runs before it touches memory, and the finiteness test
- * behind xor_first_nonfinite (csrc/xor_ext.c), which every extension exports.
+ * loss kinds and the argument checks every entry point runs before it touches memory.
  *
  * Every buffer travels with its length in doubles; the checks compare each length with the product of the
  * sizes it must hold, so no caller can make a kernel read or write out of bounds. Sizes are capped
@@ -67,19 +66,6 @@ static inline int xor_check_train_args(const double *w1, int64_t w1_len, const d
     int64_t n_recorded = record_every > 0 ? epochs / record_every + (epochs % record_every != 0) : 0;
     if (losses_len != n_recorded || (n_recorded > 0 && !losses)) return XOR_ERR_SIZE;
     return XOR_OK;
-}
-
-/* 1 when all n doubles at a are finite (NULL counts as finite): their exponent bits are not all ones.
- * Integer operations, no branch per element, so it vectorizes; it never touches the FP environment. */
-static inline int xor_all_finite(const double *a, int64_t n) {
-    if (!a) return 1;
-    uint64_t bad = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, a + i, sizeof u);
-        bad |= (~u & 0x7ff0000000000000ull) == 0;
-    }
-    return bad == 0;
 }
 
 #endif

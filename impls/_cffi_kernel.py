@@ -23,7 +23,7 @@ class Kernel:
             ext = importlib.import_module(module)
         except ImportError as e:
             raise BackendUnavailable(f"the C extension {module} is not built ({e}). {BUILD_FIX}") from None
-        self.module, self.ffi, self.lib = module, ext.ffi, ext.lib
+        self.module, self.ffi, self.lib, self.path = module, ext.ffi, ext.lib, ext.__file__
         self.train_fn = getattr(self.lib, spec.prefix + "_train")
         self.forward_fn = getattr(self.lib, spec.prefix + "_forward")
         self.info = json.loads(self.ffi.string(self.lib.xor_build_info()).decode())
@@ -36,42 +36,40 @@ class Kernel:
         self._from_buffer, self.NULL = self.ffi.from_buffer, self.ffi.NULL
         assert (self.lib.XOR_LOSS_MSE, self.lib.XOR_LOSS_SSE) == (LOSS_KIND["mse"], LOSS_KIND["sse"])
 
+    def prepare(self, job, *extra):
+        """The kernel's *_train entry point with every pointer prepared once, as Backend._prepare wants it:
+        run(epochs, record_every, losses) -> final loss. `extra`: the arguments after record_every."""
+        fb, NULL, fn, check = self._from_buffer, self.NULL, self.train_fn, self.check
+        n_samples, n_in, n_hidden, n_out = job.sizes
+        b1, b2 = job.b1, job.b2
+        params = (fb("double[]", job.w1), job.w1.size,
+                  NULL if b1 is None else fb("double[]", b1), 0 if b1 is None else b1.size,
+                  fb("double[]", job.w2), job.w2.size,
+                  NULL if b2 is None else fb("double[]", b2), 0 if b2 is None else b2.size)
+        final = self.ffi.new("double *")
+        data = (final, fb("double[]", job.X), job.X.size, fb("double[]", job.Y), job.Y.size,
+                n_samples, n_in, n_hidden, n_out)
+        lr, kind = job.lr, LOSS_KIND[job.loss]
+
+        def run(epochs, record_every, losses):
+            rc = fn(*params, fb("double[]", losses) if losses.size else NULL, losses.size, *data, epochs, lr, kind,
+                    record_every, *extra)
+            if rc:
+                check(rc)
+            return final[0]
+
+        run.bare = lambda epochs: (fn, (*params, NULL, 0, *data, epochs, lr, kind, 0, *extra))
+        return run
+
+    def forward(self, job, out) -> None:
+        """Call the kernel's *_forward entry point: out (N, n_out) from a validated predict Job."""
+        buf = self.buf
+        self.check(self.forward_fn(*buf(out), *buf(job.w1), *buf(job.b1), *buf(job.w2), *buf(job.b2), *buf(job.X),
+                                   *job.sizes))
+
     def buf(self, a):
         """(pointer, length) of a float64 array without copying, or (NULL, 0) for None."""
         return (self.NULL, 0) if a is None else (self._from_buffer("double[]", a), a.size)
-
-    def first_nonfinite(self, X, Y, w1, b1, w2, b2) -> int:
-        """Backend._first_nonfinite in C: index of the first array holding NaN or inf (None skipped), or -1."""
-        fb, NULL = self._from_buffer, self.NULL
-        return self.lib.xor_first_nonfinite(fb("double[]", X), X.size, NULL if Y is None else fb("double[]", Y),
-                                            0 if Y is None else Y.size, fb("double[]", w1), w1.size,
-                                            NULL if b1 is None else fb("double[]", b1), 0 if b1 is None else b1.size,
-                                            fb("double[]", w2), w2.size,
-                                            NULL if b2 is None else fb("double[]", b2), 0 if b2 is None else b2.size)
-
-    def train(self, job, losses, *extra) -> float:
-        """Call the kernel's *_train entry point on a validated TrainJob; returns the final loss."""
-        n_samples, n_in = job.X.shape
-        n_hidden, n_out = job.w2.shape
-        final = self.ffi.new("double *")
-        fb, NULL = self._from_buffer, self.NULL  # from_buffer's require_writable defaults to False
-        b1, b2 = job.b1, job.b2
-        self.check(self.train_fn(fb("double[]", job.w1), n_in * n_hidden,
-                      NULL if b1 is None else fb("double[]", b1), 0 if b1 is None else n_hidden,
-                      fb("double[]", job.w2), n_hidden * n_out,
-                      NULL if b2 is None else fb("double[]", b2), 0 if b2 is None else n_out,
-                      fb("double[]", losses) if losses.size else NULL, losses.size, final,
-                      fb("double[]", job.X), job.X.size, fb("double[]", job.Y), job.Y.size,
-                      n_samples, n_in, n_hidden, n_out, job.epochs, job.lr, LOSS_KIND[job.loss],
-                      job.record_every, *extra))
-        return final[0]
-
-    def forward(self, out, w1, b1, w2, b2, X) -> None:
-        """Call the kernel's *_forward entry point: out (N, n_out) from validated arrays."""
-        n_samples, n_in = X.shape
-        n_hidden, n_out = w2.shape
-        buf = self.buf
-        self.check(self.forward_fn(*buf(out), *buf(w1), *buf(b1), *buf(w2), *buf(b2), *buf(X), n_samples, n_in, n_hidden, n_out))
 
     def check(self, rc: int) -> None:
         if rc == 0:

@@ -17,14 +17,11 @@ class CBackend(Backend):
     description = "scalar C (csrc/xor_net.c) through cffi, -O3 -ffp-contract=off"
     simd = "none (scalar)"
 
-    def _first_nonfinite(self, X, Y, w1, b1, w2, b2):
-        return K.first_nonfinite(X, Y, w1, b1, w2, b2)
+    def _prepare(self, job):
+        return K.prepare(job)
 
-    def _train(self, job, losses):
-        return K.train(job, losses)
-
-    def _predict(self, out, w1, b1, w2, b2, X):
-        K.forward(out, w1, b1, w2, b2, X)
+    def _predict(self, job, out):
+        K.forward(job, out)
 
     def build_info(self):
         import cffi

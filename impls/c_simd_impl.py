@@ -30,14 +30,11 @@ class CSimdBackend(Backend):
     def threads(self):
         return f"up to {K.lib.xor_simd_max_threads()} (OpenMP) for N >= {PARALLEL_MIN}"
 
-    def _first_nonfinite(self, X, Y, w1, b1, w2, b2):
-        return K.first_nonfinite(X, Y, w1, b1, w2, b2)
+    def _prepare(self, job):
+        return K.prepare(job, self.threads_for(job.X.shape[0]))
 
-    def _train(self, job, losses):
-        return K.train(job, losses, self.threads_for(job.X.shape[0]))
-
-    def _predict(self, out, w1, b1, w2, b2, X):
-        K.forward(out, w1, b1, w2, b2, X)
+    def _predict(self, job, out):
+        K.forward(job, out)
 
     def build_info(self):
         return K.info

@@ -1,17 +1,19 @@
-"""The xorbench interface: parameters, data sets, shared validation and the Backend base class."""
+"""The xorbench interface: parameters, data sets, validation, the Trainer and the Backend base class."""
 from __future__ import annotations
 
 import math
 import numbers
+import time
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 LOSSES = ("mse", "sse")
 SCHEMES = ("uniform", "xavier", "rand01")
-INT64_MAX = 2**63 - 1  # epochs and record_every are int64_t in the C kernel
+INT64_MAX = 2**63 - 1  # epochs and record_every are int64_t in the C kernels
 MAX_RECORDED = 100_000_000  # loss-history entries one call may allocate (800 MB)
+MAX_UNITS = 2**24  # units per layer, as the C kernels' XOR_MAX_UNITS
+MAX_SAMPLES = 2**40  # samples, as the C kernels' XOR_MAX_SAMPLES
 #: threaded backends use every core (max_threads permitting) from this many samples on; below it, one thread,
 #: because splitting so few samples costs more than it saves. The roofline's model uses the same threshold.
 PARALLEL_MIN = 4096
@@ -22,7 +24,14 @@ class BackendUnavailable(RuntimeError):
     """A backend cannot be loaded; the message says why and how to fix it."""
 
 
-@dataclass(frozen=True)
+def _frozen(a: np.ndarray | None) -> np.ndarray | None:
+    """`a`, made read-only (only ever our own arrays, never the caller's)."""
+    if a is not None:
+        a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
 class Params:
     """Network parameters: w1 (n_in, n_hidden), b1 (n_hidden,), w2 (n_hidden, n_out), b2 (n_out,); biases may be None."""
 
@@ -44,40 +53,29 @@ class Params:
         names = ("w1", "b1", "w2", "b2")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
+    def __reduce__(self):  # pickle and deepcopy give read-only arrays too
+        return _frozen_params, (self.w1, self.b1, self.w2, self.b2)
 
-@dataclass(frozen=True)
+
+def _frozen_params(w1, b1, w2, b2) -> Params:
+    """Params of our own arrays, made read-only."""
+    return Params(_frozen(w1), _frozen(b1), _frozen(w2), _frozen(b2))
+
+
+@dataclass(frozen=True, eq=False)
 class TrainResult:
-    """What train returns: the new params, their loss on (X, Y), and the recorded loss history."""
+    """What train returns: the new params, their loss on (X, Y), and the recorded loss history (read-only)."""
 
     params: Params
     loss: float
     losses: np.ndarray
 
-
-def _frozen(a: np.ndarray | None) -> np.ndarray | None:
-    if a is not None:
-        a.setflags(write=False)  # cheaper than a.flags.writeable = False
-    return a
+    def __reduce__(self):
+        return _train_result, (self.params, self.loss, self.losses)
 
 
-def _frozen_params(w1, b1, w2, b2) -> Params:
-    """Params of read-only arrays. Fields are set as the dataclass's own __init__ sets them (object's
-    __dict__), without its per-field object.__setattr__ calls: this runs on every train call."""
-    p = _new(Params)
-    d = p.__dict__
-    d["w1"], d["b1"], d["w2"], d["b2"] = _frozen(w1), _frozen(b1), _frozen(w2), _frozen(b2)
-    return p
-
-
-def _train_result(params: Params, loss: float, losses: np.ndarray) -> TrainResult:
-    """TrainResult(params, loss, losses), built as _frozen_params builds Params."""
-    r = _new(TrainResult)
-    d = r.__dict__
-    d["params"], d["loss"], d["losses"] = params, loss, losses
-    return r
-
-
-_new = object.__new__
+def _train_result(params, loss, losses) -> TrainResult:
+    return TrainResult(params, loss, _frozen(losses))
 
 
 def init_params(n_in=2, n_hidden=4, n_out=1, *, seed=0, bias=True, scheme="uniform") -> Params:
@@ -130,92 +128,27 @@ def noisy_xor(n, *, noise=0.1, seed=0) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- validation
 
 
-_F64 = np.dtype(np.float64)
-
-
-def _finite(a: np.ndarray) -> bool:
-    """All entries finite. One reduction first: NaN or inf anywhere makes it non-finite; only an
-    overflowing sum (|a| > 1e154 for the dot) needs the exact, slower check. Tiny arrays are summed as a
-    Python list, small ones by a dot product (the cheapest NumPy call), large ones by a plain sum: OpenBLAS
-    runs a long dot on every core and leaves its threads spinning, which starves a threaded kernel."""
-    if a.size <= _LIST_MAX:
-        s = sum(a.ravel().tolist())
-    else:
-        with np.errstate(over="ignore"):  # huge finite entries: no RuntimeWarning from validation
-            s = (a.dot(a) if a.ndim == 1 else np.vdot(a, a)) if a.size <= _DOT_MAX else a.sum()
-    return math.isfinite(s) or bool(np.isfinite(a).all())
-
-
-_DOT_MAX = 8192  # OpenBLAS's ddot stays single-threaded up to 10,000 elements
-_LIST_MAX = 16  # up to here a Python sum over tolist() is cheaper than any NumPy call
-
-#: the arrays whose entries must be finite, in the order Backend._first_nonfinite receives and checks them
-FINITE_CHECKED = ("X", "Y", "params.w1", "params.b1", "params.w2", "params.b2")
-
-
-def first_nonfinite(*arrays) -> int:
-    """Index of the first array holding NaN or inf, skipping None, or -1: NumPy's check, for any backend."""
-    for i, a in enumerate(arrays):
-        if a is not None and not _finite(a):
-            return i
-    return -1
-
-
-def _array(name: str, a, ndim: int, copy: bool) -> np.ndarray:
-    """A C-contiguous float64 array from `a`, or a TypeError/ValueError naming `name`; finiteness is checked
-    later, by the backend (Backend._first_nonfinite), all arrays in one go."""
-    if a.__class__ is np.ndarray and a.dtype == _F64 and a.ndim == ndim and a.flags.c_contiguous:
-        arr = a.copy() if copy else a  # the common case, kept cheap: it runs on every train call
-    else:
-        if isinstance(a, np.ndarray):
-            arr = a
-        else:
-            try:
-                arr = np.asarray(a)
-            except (TypeError, ValueError) as e:
-                raise TypeError(f"{name} must be a rectangular numeric array, got {type(a).__name__} ({e})") from None
-        if arr.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must have an integer or floating dtype, got {arr.dtype}")
-        if arr.ndim != ndim:
-            raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-        arr = np.array(arr, dtype=np.float64, order="C", copy=True)
+def _array(name: str, a, ndim: int) -> np.ndarray:
+    """A private C-contiguous float64 copy of `a`, or a TypeError/ValueError naming `name`."""
+    if isinstance(a, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be a plain array; a masked array's mask would be ignored, so fill or drop "
+                        f"the masked entries first")
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name} must be a rectangular numeric array, got {type(a).__name__} ({e})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must have an integer or floating dtype, got {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    arr = np.array(arr, dtype=np.float64, order="C", copy=True)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite, but contains NaN or inf")
     return arr
 
 
-def _params(params, n_in: int) -> tuple:
-    """Private, writable float64 copies of the parameters, with shapes checked against each other and X."""
-    if not isinstance(params, Params):
-        raise TypeError(f"params must be an impls.Params, got {type(params).__name__}")
-    w1 = _array("params.w1", params.w1, 2, copy=True)
-    w2 = _array("params.w2", params.w2, 2, copy=True)
-    if (params.b1 is None) != (params.b2 is None):
-        raise ValueError("params.b1 and params.b2 must both be arrays or both be None")
-    b1 = None if params.b1 is None else _array("params.b1", params.b1, 1, copy=True)
-    b2 = None if params.b2 is None else _array("params.b2", params.b2, 1, copy=True)
-    n_hidden, n_out = w1.shape[1], w2.shape[1]
-    if w1.shape[0] != n_in:
-        raise ValueError(f"params.w1 must have shape (n_in={n_in}, n_hidden) to match X's columns, got {w1.shape}")
-    if n_hidden < 1 or n_out < 1:
-        raise ValueError(f"params must have at least one hidden and one output unit, got w1 {w1.shape}, w2 {w2.shape}")
-    if w2.shape[0] != n_hidden:
-        raise ValueError(f"params.w2 must have shape (n_hidden={n_hidden}, n_out), got {w2.shape}")
-    if b1 is not None and b1.shape != (n_hidden,):
-        raise ValueError(f"params.b1 must have shape ({n_hidden},), got {b1.shape}")
-    if b2 is not None and b2.shape != (n_out,):
-        raise ValueError(f"params.b2 must have shape ({n_out},), got {b2.shape}")
-    return w1, b1, w2, b2
-
-
-def _X(X) -> np.ndarray:
-    X = _array("X", X, 2, copy=False)
-    if X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
-    return X
-
-
 def _int(name: str, v, lo: int, hi: int) -> int:
-    if v.__class__ is int and lo <= v <= hi:  # the common case, without the slow ABC isinstance
-        return v
+    """`v` as an int in [lo, hi], or a TypeError/ValueError naming `name`."""
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(v).__name__} {v!r}")
     v = int(v)
@@ -224,58 +157,173 @@ def _int(name: str, v, lo: int, hi: int) -> int:
     return v
 
 
-class TrainJob(NamedTuple):
-    """A validated training call: private parameter copies and contiguous float64 data."""
+def _n_recorded(epochs: int, record_every: int) -> int:
+    """How many losses `epochs` epochs record, one at the start of every record_every-th epoch."""
+    return 0 if record_every == 0 else -(-epochs // record_every)
+
+
+def validate_steps(epochs, record_every) -> tuple[int, int]:
+    """(epochs, record_every) as ints, or a TypeError/ValueError naming the argument."""
+    epochs = _int("epochs", epochs, 0, INT64_MAX)
+    record_every = _int("record_every", record_every, 0, INT64_MAX)
+    n = _n_recorded(epochs, record_every)
+    if n > MAX_RECORDED:
+        raise ValueError(f"record_every={record_every} would record {n} losses over {epochs} epochs; "
+                         f"at most {MAX_RECORDED} are allowed")
+    return epochs, record_every
+
+
+@dataclass(eq=False)
+class Job:
+    """A validated problem: private, writable, C-contiguous float64 copies of the parameters and the data.
+
+    `epochs` and `record_every` are those of the current kernel call; a Trainer sets them before each one.
+    Y, lr and loss are None in a job made for predict."""
 
     w1: np.ndarray
     b1: np.ndarray | None
     w2: np.ndarray
     b2: np.ndarray | None
     X: np.ndarray
-    Y: np.ndarray
-    epochs: int
-    lr: float
-    loss: str
-    record_every: int
+    Y: np.ndarray | None = None
+    lr: float | None = None
+    loss: str | None = None
+    epochs: int = 0
+    record_every: int = 0
+
+    @property
+    def sizes(self) -> tuple[int, int, int, int]:
+        """(n_samples, n_in, n_hidden, n_out)"""
+        return self.X.shape[0], self.X.shape[1], self.w1.shape[1], self.w2.shape[1]
 
     @property
     def n_recorded(self) -> int:
-        return 0 if self.record_every == 0 else -(-self.epochs // self.record_every)
+        return _n_recorded(self.epochs, self.record_every)
 
 
-def validate_train(params, X, Y, *, epochs, lr, loss, record_every) -> TrainJob:
-    """Check and convert every argument of train, or raise a ValueError/TypeError naming it; all but the
-    finiteness of the arrays, which Backend.train checks next with the backend's own _first_nonfinite."""
-    X = _X(X)
-    Y = _array("Y", Y, 2, copy=False)
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"Y must have as many rows as X ({X.shape[0]}), got shape {Y.shape}")
-    w1, b1, w2, b2 = _params(params, X.shape[1])
-    if Y.shape[1] != w2.shape[1]:
-        raise ValueError(f"Y must have n_out={w2.shape[1]} columns to match params.w2, got shape {Y.shape}")
-    epochs = _int("epochs", epochs, 0, INT64_MAX)
-    record_every = _int("record_every", record_every, 0, INT64_MAX)
-    if lr.__class__ is not float:
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise TypeError(f"lr must be a real number, got {type(lr).__name__} {lr!r}")
+def validate_predict(params, X) -> Job:
+    """The arguments of predict, checked and copied into a Job, or a TypeError/ValueError naming the argument."""
+    if not isinstance(params, Params):
+        raise TypeError(f"params must be a xorbench.Params, got {type(params).__name__}")
+    X = _array("X", X, 2)
+    n_samples, n_in = X.shape
+    if not (1 <= n_samples <= MAX_SAMPLES and 1 <= n_in <= MAX_UNITS):
+        raise ValueError(f"X must have 1 to {MAX_SAMPLES} rows and 1 to {MAX_UNITS} columns, got shape {X.shape}")
+    if (params.b1 is None) != (params.b2 is None):
+        raise ValueError("params.b1 and params.b2 must both be arrays or both be None")
+    w1 = _array("params.w1", params.w1, 2)
+    w2 = _array("params.w2", params.w2, 2)
+    b1 = None if params.b1 is None else _array("params.b1", params.b1, 1)
+    b2 = None if params.b2 is None else _array("params.b2", params.b2, 1)
+    n_hidden, n_out = w1.shape[1], w2.shape[1]
+    if w1.shape[0] != n_in:
+        raise ValueError(f"params.w1 must have shape (n_in={n_in}, n_hidden) to match X's columns, got {w1.shape}")
+    if not (1 <= n_hidden <= MAX_UNITS and 1 <= n_out <= MAX_UNITS):
+        raise ValueError(f"params must have 1 to {MAX_UNITS} hidden and output units, got w1 {w1.shape}, "
+                         f"w2 {w2.shape}")
+    if w2.shape[0] != n_hidden:
+        raise ValueError(f"params.w2 must have shape (n_hidden={n_hidden}, n_out), got {w2.shape}")
+    if b1 is not None and b1.shape != (n_hidden,):
+        raise ValueError(f"params.b1 must have shape ({n_hidden},), got {b1.shape}")
+    if b2 is not None and b2.shape != (n_out,):
+        raise ValueError(f"params.b2 must have shape ({n_out},), got {b2.shape}")
+    return Job(w1, b1, w2, b2, X)
+
+
+def validate_problem(params, X, Y, *, lr, loss) -> Job:
+    """The arguments of trainer (train's, but for epochs), checked and copied into a Job."""
+    job = validate_predict(params, X)
+    Y = _array("Y", Y, 2)
+    if Y.shape != (job.X.shape[0], job.w2.shape[1]):
+        raise ValueError(f"Y must have shape (n_samples={job.X.shape[0]}, n_out={job.w2.shape[1]}) to match X and "
+                         f"params.w2, got {Y.shape}")
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"lr must be a real number, got {type(lr).__name__} {lr!r}")
+    try:
         lr = float(lr)
+    except OverflowError:
+        lr = math.inf
     if not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be finite and > 0, got {lr!r}")
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
-    job = TrainJob(w1, b1, w2, b2, X, Y, epochs, lr, loss, record_every)
-    if job.n_recorded > MAX_RECORDED:
-        raise ValueError(
-            f"record_every={record_every} would record {job.n_recorded} losses over {epochs} epochs; "
-            f"at most {MAX_RECORDED} are allowed"
-        )
+    job.Y, job.lr, job.loss = Y, lr, loss
     return job
 
 
-def validate_predict(params, X) -> tuple:
-    """Check and convert the arguments of predict: (w1, b1, w2, b2, X); finiteness as in validate_train."""
-    X = _X(X)
-    return (*_params(params, X.shape[1]), X)
+# ---------------------------------------------------------------- trainer
+
+_NO_LOSSES = _frozen(np.empty(0))  # what a step that records nothing returns
+_EMPTY = np.empty(0)  # what its kernel gets: writable, so `losses[...] = []` works, and with no room to write
+
+
+class Trainer:
+    """Training in place, validated and copied once: made by Backend.trainer(params, X, Y, lr=..., loss=...).
+
+    step(epochs, record_every) runs that many epochs and returns the losses it recorded; params is a read-only
+    snapshot, loss the current loss. A long step of a compiled backend runs in slices of about SLICE_S seconds,
+    so that Python can raise KeyboardInterrupt between them; slicing never changes the results.
+    """
+
+    SLICE_S = 0.05
+    FIRST_SLICE_WORK = 2_000_000  # multiply-adds in a backend's first slice, before any slice was timed
+
+    def __init__(self, backend: Backend, job: Job):
+        self.backend = backend
+        self._job = job
+        self.kernel = backend._prepare(job)  # run(epochs, record_every, losses) -> loss: the bare kernel call
+        self._loss = None
+        n_samples, n_in, n_hidden, n_out = job.sizes
+        self._work = n_samples * (n_in * n_hidden + n_hidden * n_out)  # multiply-adds per epoch, about
+        rate = backend._slice_rate  # multiply-adds per second in the backend's last whole slice, if any
+        self._slice = (INT64_MAX if backend.checks_signals else
+                       max(1, int(rate * self.SLICE_S) // self._work if rate else self.FIRST_SLICE_WORK // self._work))
+
+    def step(self, epochs=1, record_every=0) -> np.ndarray:
+        """Run `epochs` epochs in place; return the losses recorded at this call's epochs 0, k, 2k, ... (k =
+        record_every > 0), read-only. A short step without recording is one kernel call."""
+        if type(epochs) is int and type(record_every) is int and 0 <= epochs <= self._slice and record_every == 0:
+            self._loss = self.kernel(epochs, 0, _EMPTY)
+            return _NO_LOSSES
+        epochs, record_every = validate_steps(epochs, record_every)
+        n = _n_recorded(epochs, record_every)
+        losses = np.empty(n)
+        if epochs <= self._slice:
+            self._loss = self.kernel(epochs, record_every, losses)
+        else:
+            self._sliced(epochs, record_every, losses)
+        return _frozen(losses)
+
+    def _sliced(self, epochs: int, record_every: int, losses: np.ndarray) -> None:
+        """step's long calls. Each slice that starts at a recorded epoch records (its own epochs 0, k, 2k, ...
+        are the call's); one that does not records nothing and ends at the next recorded epoch."""
+        e = 0
+        while e < epochs:
+            n, k = min(self._slice, epochs - e), record_every
+            if k and e % k:
+                n, k = min(n, k - e % k), 0
+            out = losses[e // record_every:e // record_every + _n_recorded(n, k)] if k else _EMPTY
+            t0 = time.perf_counter()
+            self._loss = self.kernel(n, k, out)
+            seconds = time.perf_counter() - t0
+            if n == self._slice:  # a whole slice: size the next one (and any trainer's first) to last SLICE_S
+                self.backend._slice_rate = n * self._work / max(seconds, 1e-9)
+                self._slice = max(1, min(8 * n, int(n * self.SLICE_S / max(seconds, 1e-9))))
+            e += n
+
+    @property
+    def loss(self) -> float:
+        """The loss of the current parameters on (X, Y)."""
+        if self._loss is None:
+            self._loss = self.kernel(0, 0, _EMPTY)
+        return float(self._loss)
+
+    @property
+    def params(self) -> Params:
+        """A read-only snapshot of the current parameters."""
+        j = self._job
+        return _frozen_params(j.w1.copy(), None if j.b1 is None else j.b1.copy(), j.w2.copy(),
+                              None if j.b2 is None else j.b2.copy())
 
 
 # ---------------------------------------------------------------- backends
@@ -294,6 +342,8 @@ class Backend:
     description = ""
     difference = ""  # for non-bitwise backends: why the bits differ from the reference
     compile_cache = False  # True for JIT backends with an on-disk cache: start-up is measured cold and warm
+    checks_signals = False  # True where the kernel is Python that handles Ctrl-C itself: steps are not sliced
+    _slice_rate = 0.0  # learned by Trainer: how fast the kernel went in its last whole slice, to size the next
     # what the backend trades, for `xorbench list` and the report's "What each backend trades" table
     fma = "no"  # "yes", "no", or where it happens ("inside BLAS")
     simd = "none"
@@ -311,23 +361,26 @@ class Backend:
         """The max_threads a threaded kernel gets for a batch: 1 below PARALLEL_MIN, else max_threads (0: all)."""
         return 1 if n_samples < PARALLEL_MIN else self.max_threads
 
-    def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
-        """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""
-        job = validate_train(params, X, Y, epochs=epochs, lr=lr, loss=loss, record_every=record_every)
+    def trainer(self, params, X, Y, *, lr, loss="mse") -> Trainer:
+        """A Trainer: the arguments validated and copied once, for any number of step() calls."""
+        job = validate_problem(params, X, Y, lr=lr, loss=loss)
         if self.threaded:
             _int("max_threads", self.max_threads, 0, MAX_THREADS)
-        self._require_finite(job.X, job.Y, job.w1, job.b1, job.w2, job.b2)
-        losses = np.empty(job.n_recorded)
-        final_loss = self._train(job, losses)
-        return _train_result(_frozen_params(job.w1, job.b1, job.w2, job.b2), float(final_loss), _frozen(losses))
+        return Trainer(self, job)
+
+    def train(self, params, X, Y, *, epochs, lr, loss="mse", record_every=0) -> TrainResult:
+        """Full-batch gradient descent for `epochs` steps; returns new params, never mutating the inputs."""
+        epochs, record_every = validate_steps(epochs, record_every)
+        tr = self.trainer(params, X, Y, lr=lr, loss=loss)
+        losses = tr.step(epochs, record_every)
+        return TrainResult(tr.params, tr.loss, losses)
 
     def predict(self, params, X) -> np.ndarray:
-        """Network outputs for X, shape (N, n_out)."""
-        w1, b1, w2, b2, X = validate_predict(params, X)
-        self._require_finite(X, None, w1, b1, w2, b2)
-        out = np.empty((X.shape[0], w2.shape[1]))
-        self._predict(out, w1, b1, w2, b2, X)
-        return out
+        """Network outputs for X, shape (N, n_out), read-only."""
+        job = validate_predict(params, X)
+        out = np.empty((job.X.shape[0], job.w2.shape[1]))
+        self._predict(job, out)
+        return _frozen(out)
 
     def threads(self) -> str:
         """How the backend uses threads, in words."""
@@ -342,21 +395,23 @@ class Backend:
         """Versions, compiler and flags worth printing next to this backend's numbers."""
         return {}
 
-    def _require_finite(self, X, Y, w1, b1, w2, b2) -> None:
-        """The last validation step of train and predict: a ValueError naming the first array with NaN or inf."""
-        bad = self._first_nonfinite(X, Y, w1, b1, w2, b2)
-        if bad >= 0:
-            raise ValueError(f"{FINITE_CHECKED[bad]} must be finite, but contains NaN or inf")
+    def _prepare(self, job: Job):
+        """The kernel, ready to run on `job` any number of times: run(epochs, record_every, losses) -> the loss of
+        the parameters it leaves. Backends with a per-call cost worth saving (the C ones) override it, and give
+        the runner a `bare(epochs) -> (function, arguments)`: the foreign call itself, all arguments prepared,
+        which the boundary benchmark times with nothing around it."""
 
-    def _first_nonfinite(self, X, Y, w1, b1, w2, b2) -> int:
-        """Index of the first argument holding NaN or inf (None is skipped), or -1. Part of validation: it runs
-        before the kernel, never inside it. Compiled backends override it with a cheaper check of their own."""
-        return first_nonfinite(X, Y, w1, b1, w2, b2)
+        def run(epochs, record_every, losses):
+            job.epochs, job.record_every = epochs, record_every
+            return self._train(job, losses)
 
-    # Implementations: update job.w1, job.b1, job.w2, job.b2 in place (they are private copies), write the
-    # loss at the start of epoch 0, k, 2k, ... into `losses`, and return the loss of the final parameters.
-    def _train(self, job: TrainJob, losses: np.ndarray) -> float:
+        return run
+
+    # Implementations: update job.w1, job.b1, job.w2, job.b2 in place for job.epochs epochs, write the loss at the
+    # start of epoch 0, k, 2k, ... (k = job.record_every) into `losses`, and return the loss of the final
+    # parameters; write predictions for job.X into `out`.
+    def _train(self, job: Job, losses: np.ndarray) -> float:
         raise NotImplementedError
 
-    def _predict(self, out, w1, b1, w2, b2, X) -> None:
+    def _predict(self, job: Job, out: np.ndarray) -> None:
         raise NotImplementedError

@@ -391,7 +391,8 @@ class NumbaFastBackend(Backend):
         finally:
             numba.set_num_threads(caller_threads)  # the caller's own setting, untouched
 
-    def _predict(self, out, w1, b1, w2, b2, X):
+    def _predict(self, job, out):
+        w1, b1, w2, b2, X = job.w1, job.b1, job.w2, job.b2, job.X
         has_bias = b1 is not None
         out_t = np.empty((w2.shape[1], X.shape[0]))
         predict(out_t, np.ascontiguousarray(X.T), w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS,

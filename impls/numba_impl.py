@@ -193,7 +193,8 @@ class NumbaBackend(Backend):
         return train(job.w1, b1, job.w2, b2, losses, job.X, job.Y,
                      job.epochs, job.lr, job.loss == "mse", job.record_every, has_bias)
 
-    def _predict(self, out, w1, b1, w2, b2, X):
+    def _predict(self, job, out):
+        w1, b1, w2, b2, X = job.w1, job.b1, job.w2, job.b2, job.X
         has_bias = b1 is not None
         predict(out, X, w1, b1 if has_bias else _NO_BIAS, w2, b2 if has_bias else _NO_BIAS, has_bias)
 

@@ -109,10 +109,12 @@ class NumpyBackend(Backend):
                 np.subtract(b1, db1, b1)
         return loss_of(B, X, Y, w1, b1, w2, b2, mse)
 
-    def _predict(self, out, w1, b1, w2, b2, X):
+    def _predict(self, job, out):
+        w1, b1, w2, b2, X = job.w1, job.b1, job.w2, job.b2, job.X
         B = Buffers(X.shape[0], X.shape[1], w1.shape[1], w2.shape[1])
         out[...] = forward(B, X, w1, b1, w2, b2)
 
+    checks_signals = True
     fma = "inside BLAS"
     simd = "NumPy's ufunc loops and BLAS"
     exp = "NumPy's SIMD exp"

@@ -108,6 +108,7 @@ class PythonBackend(Backend):
     equivalence = "bitwise"
     description = "pure-Python loops over lists of floats; the reference"
     exp = "libm (math.exp)"
+    checks_signals = True
 
     def _train(self, job, losses):
         w1, w2 = job.w1.tolist(), job.w2.tolist()
@@ -124,7 +125,8 @@ class PythonBackend(Backend):
         losses[...] = history
         return final
 
-    def _predict(self, out, w1, b1, w2, b2, X):
+    def _predict(self, job, out):
+        w1, b1, w2, b2, X = job.w1, job.b1, job.w2, job.b2, job.X
         w1, w2 = w1.tolist(), w2.tolist()
         b1 = None if b1 is None else b1.tolist()
         b2 = None if b2 is None else b2.tolist()

@@ -19,6 +19,7 @@ BACKENDS = {
     "numpy": "xorbench.impls.numpy_impl:NumpyBackend",
     "numba": "xorbench.impls.numba_impl:NumbaBackend",
     "c": "xorbench.impls.c_impl:CBackend",
+    "c-ctypes": "xorbench.impls.c_ctypes_impl:CCtypesBackend",
     "c-simd": "xorbench.impls.c_simd_impl:CSimdBackend",
     "numba-fast": "xorbench.impls.numba_fast_impl:NumbaFastBackend",
 }
@@ -26,7 +27,7 @@ BACKENDS = {
 ENTRY_POINT_GROUP = "xorbench.backends"
 
 #: the backends CI requires: each must load, or the run fails
-CORE = ("python", "numpy", "numba", "c")
+CORE = ("python", "numpy", "numba", "c", "c-ctypes")
 
 REFERENCE = "python"
 

@@ -31,12 +31,18 @@ def written(tmp_path_factory):
 def test_report_tables_hold_the_numbers(written):
     out, _ = written
     md = (out / "report.md").read_text()
-    xor = md[md.index("### Canonical XOR"):md.index("### Per-call")]
+    xor = md[md.index("### Canonical XOR"):md.index("### Crossing")]
     assert row(xor, "python")[1:5] == ["50k", "49.8k–50.3k", "1×", "0.0125×"]
     assert row(xor, "numpy")[1:5] == ["40k", "39.8k–40.2k", "0.8×", "0.01×"]
     assert row(xor, "c")[1:6] == ["4M", "3.98M–4.02M", "80×", "1×", "20,000"]
-    overhead = md[md.index("### Per-call"):md.index("### Batch")]
-    assert row(overhead, "c")[1] == "4.00" and row(overhead, "numpy")[1] == "50.00"
+    boundary = md[md.index("### Crossing"):md.index("### Granularity")]
+    # step(1) 4.5, bare 1.0 (0 epochs) and 2.0 (1 epoch): one epoch of work 1.0, Python-side 2.5
+    assert row(boundary, "c")[1:8] == ["4.50", "1.00", "1.00", "2.50", "the foreign call", "20.0", ""]
+    assert "c step(1) 2.25×, numba step(1) 2.25×" in boundary
+    granularity = md[md.index("### Granularity"):md.index("### Batch")]
+    # K columns 1, 4, 16, 64; c's whole loop is its XOR rate, 4M: 3.9M at K=16 is within 10%
+    assert row(granularity, "c")[1:] == ["1M", "3M", "3.9M", "4M", "4M", "16"]
+    assert row(granularity, "python")[1:] == ["50k", "50k", "-", "-", "50k", "1"]
     batch = md[md.index("### Batch"):]
     assert row(batch, "64")[1:5] == ["200k (3.12k ep/s)", "2M (31.2k ep/s)", "16M (250k ep/s)", "c (80× vs python)"]
 
@@ -50,8 +56,8 @@ def test_report_states_the_crossover(written):
 def test_report_flags_noise(written):
     md = (written[0] / "report.md").read_text()
     assert row(md, "numba")[7] == "⚠ noisy: CV 19% > 10%"
-    overhead = md[md.index("### Per-call"):md.index("### Batch")]
-    assert row(overhead, "python")[4] == "⚠ noisy: 3 rounds < 5"
+    boundary = md[md.index("### Crossing"):md.index("### Granularity")]
+    assert row(boundary, "python")[7] == "⚠ noisy: 3 rounds < 5"
     assert row(md, "c")[7] == ""
 
 
@@ -65,9 +71,9 @@ def test_report_lists_unavailable_backends_and_machine(written):
 def test_html_is_self_contained_and_plots_exist(written):
     out, paths = written
     page = (out / "report.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") == 2
+    assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") == 3
     assert not re.search(r"src=['\"](?!data:)", page)  # nothing loaded from outside the file
-    for png in ("xor.png", "batch.png"):
+    for png in ("xor.png", "granularity.png", "batch.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "numpy overtakes python" in page
 

@@ -42,7 +42,7 @@ def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
     run = results.load(str(tmp_path / "results" / files[0]))
     kinds = {(p.kind, p.backend) for p in run.points}
     for name in xorbench.names():
-        for kind in ("xor", "overhead", "batch", "hidden", "startup"):
+        for kind in ("xor", "boundary", "granularity", "batch", "hidden", "startup"):
             assert (kind, name) in kinds
     assert run.xorbench["check"]["ok"] and run.xorbench["excluded"] == {}
     md = (tmp_path / "report.md").read_text()
@@ -50,7 +50,7 @@ def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
     for name in xorbench.names():
         assert f"| {name} |" in md and f"<td>{name}</td>" in html
         assert out.stdout.count(f"\n{name} ") >= 1  # the summary table
-    for png in ("xor.png", "batch.png", "hidden-N4.png"):
+    for png in ("xor.png", "granularity.png", "batch.png", "hidden-N4.png"):
         assert (tmp_path / png).stat().st_size > 1000
     assert "× vs python" in out.stdout and "numpy overtakes python" in md
 
@@ -61,7 +61,7 @@ def test_ctrl_c_keeps_finished_benchmarks(tmp_path):
     seen = []
     for line in proc.stdout:
         seen.append(line)
-        if "] test_call_overhead" in line:  # the xor benchmarks are done
+        if "] test_boundary" in line:  # the xor benchmarks are done
             os.killpg(proc.pid, signal.SIGINT)
             break
     rest = proc.communicate(timeout=300)[0]

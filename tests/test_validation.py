@@ -69,7 +69,7 @@ def test_bad_train_input(backend, monkeypatch, case):
     kw = {**GOOD, **changes}
     before = {k: np.array(v, copy=True) for k, v in kw["params"].arrays().items()} if isinstance(
         kw["params"], xorbench.Params) else None
-    monkeypatch.setattr(backend, "_train", lambda *a: pytest.fail("kernel ran on bad input"))
+    monkeypatch.setattr(backend, "_prepare", lambda *a: pytest.fail("kernel prepared on bad input"))
     params, X_, Y_ = kw.pop("params"), kw.pop("X"), kw.pop("Y")
     with pytest.raises(exc, match=names):
         backend.train(params, X_, Y_, **kw)
@@ -149,18 +149,20 @@ def test_no_bias_params_stay_none(backend):
 
 
 @pytest.mark.filterwarnings("error")  # huge finite values must not make validation warn about overflow
-@pytest.mark.parametrize("size", [1, 3, 8, 16, 17, 33, 8192, 8193])  # each of _finite's size regimes
-def test_finiteness_check_finds_every_bad_entry(backend, size):
-    """Every backend's _first_nonfinite (NumPy's, or its own compiled one) names the first bad array."""
+@pytest.mark.parametrize("size", [1, 3, 17, 8193])
+def test_every_bad_entry_is_found_and_named(backend, monkeypatch, size):
+    """NaN or inf anywhere in any array is refused before the kernel, naming the array; huge finite values pass."""
+    monkeypatch.setattr(backend, "_prepare", lambda *a: pytest.fail("kernel prepared on bad input"))
     rng = np.random.default_rng(size)
-    good = [rng.uniform(-1, 1, size) for _ in range(6)]
-    assert backend._first_nonfinite(*good) == -1
-    huge = [np.full(size, np.finfo(float).max * (-1) ** i) for i in range(6)]  # finite, but sums overflow
-    assert backend._first_nonfinite(*huge) == -1
-    assert backend._first_nonfinite(good[0], None, good[2], None, good[4], None) == -1
+    Xs, Ys = rng.uniform(-1, 1, (size, 2)), rng.uniform(0, 1, (size, 1))
+    huge = np.full((size, 2), np.finfo(float).max)
+    with pytest.raises(pytest.fail.Exception, match="prepared"):  # finite, but any sum of them overflows
+        backend.train(P, huge, Ys, epochs=1, lr=1.0)
     for bad in (np.nan, np.inf, -np.inf):
-        for where in range(6):
-            arrays = [a.copy() for a in good]
-            arrays[where][rng.integers(size)] = bad
-            arrays[-1][-1] = bad  # a later bad array must not hide the first
-            assert backend._first_nonfinite(*arrays) == min(where, 5), (bad, where)
+        for name in ("X", "Y", "w1", "b1", "w2", "b2"):
+            arrays = dict(X=Xs.copy(), Y=Ys.copy(), **{k: np.array(v) for k, v in P.arrays().items()})
+            a = arrays[name]
+            a.flat[rng.integers(a.size)] = bad
+            params = xorbench.Params(arrays["w1"], arrays["b1"], arrays["w2"], arrays["b2"])
+            with pytest.raises(ValueError, match=f"{name} must be finite"):
+                backend.train(params, arrays["X"], arrays["Y"], epochs=1, lr=1.0)

@@ -21,10 +21,10 @@ def stats(data):
             "iterations": 1, "ops": 1 / statistics.mean(s), "total": sum(s), "data": list(data)}
 
 
-def bench(name, kind, backend, n, hidden, k, call_s, spread=SPREAD):
+def bench(name, kind, backend, n, hidden, k, call_s, spread=SPREAD, extra=None):
     return {"group": kind, "name": name, "fullname": f"bench/test_bench.py::{name}", "params": None,
             "param": None, "options": {}, "extra_info": {"kind": kind, "backend": backend, "N": n,
-                                                         "hidden": hidden, "K": k, "lr": 1.0},
+                                                         "hidden": hidden, "K": k, "lr": 1.0, **(extra or {})},
             "stats": stats([call_s * f for f in spread])}
 
 
@@ -46,10 +46,16 @@ def run(xor_call, numba_xor_spread=SPREAD, overhead_rounds=SPREAD):
     ks = {"python": 100, "numpy": 100, "numba": 10_000, "c": 20_000}
     b = [bench(f"test_xor[{n}]", "xor", n, 4, 4, ks[n], xor_call[n],
                numba_xor_spread if n == "numba" else SPREAD) for n in BACKENDS]
-    # overhead: 40, 50, 5, 4 microseconds per call; python's with only 3 rounds (flagged)
+    # boundary: step(1) 40, 50, 5, 4 microseconds per call; python's with only 3 rounds (flagged); bare calls
+    # 1 and 2 us (0 and 1 epochs), train(epochs=1) 20 us, step(1) timed by timeit as 4.5 us for every backend
     for n, us in zip(BACKENDS, (40, 50, 5, 4)):
-        b.append(bench(f"test_call_overhead[{n}]", "overhead", n, 4, 4, 1, us * 1e-6,
-                       overhead_rounds if n == "python" else SPREAD))
+        b.append(bench(f"test_boundary[{n}]", "boundary", n, 4, 4, 1, us * 1e-6,
+                       overhead_rounds if n == "python" else SPREAD,
+                       dict(step1_us=4.5, bare0_us=1.0, bare1_us=2.0, bare_via="the foreign call", train1_us=20.0)))
+    # granularity: c reaches 3.9M (within 10% of its 4M whole loop) at K=16; python is flat at 50k from K=1
+    for n, curve in (("python", [[1, 5e4], [4, 5e4]]), ("c", [[1, 1e6], [4, 3e6], [16, 3.9e6], [64, 4e6]])):
+        b.append(bench(f"test_granularity[{n}]", "granularity", n, 4, 4, curve[-1][0], curve[-1][0] / curve[-1][1],
+                       SPREAD, dict(curve=curve)))
     # batch sweep, samples/s: python 200k flat; numpy 150k, 2M, 10M; c 16M flat (K=1000 calls)
     samples = {"python": (200e3, 200e3, 200e3), "numpy": (150e3, 2e6, 10e6), "c": (16e6, 16e6, 16e6)}
     for n, rates in samples.items():

@@ -20,6 +20,6 @@ class TinyBackend(Backend):
             job.b1[...], job.b2[...] = b1, b2
         return final
 
-    def _predict(self, out, w1, b1, w2, b2, X):
-        params = [None if a is None else a.tolist() for a in (w1, b1, w2, b2)]
-        out[...] = [python_impl.forward(x, *params)[1] for x in X.tolist()]
+    def _predict(self, job, out):
+        params = [None if a is None else a.tolist() for a in (job.w1, job.b1, job.w2, job.b2)]
+        out[...] = [python_impl.forward(x, *params)[1] for x in job.X.tolist()]
