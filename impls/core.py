@@ -128,8 +128,8 @@ def noisy_xor(n, *, noise=0.1, seed=0) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- validation
 
 
-def _array(name: str, a, ndim: int) -> np.ndarray:
-    """A private C-contiguous float64 copy of `a`, or a TypeError/ValueError naming `name`."""
+def _numeric(name: str, a, ndim: int) -> np.ndarray:
+    """`a` as a numeric array of `ndim` dimensions, not yet copied, or a TypeError/ValueError naming `name`."""
     if isinstance(a, np.ma.MaskedArray):
         raise TypeError(f"{name} must be a plain array; a masked array's mask would be ignored, so fill or drop "
                         f"the masked entries first")
@@ -141,6 +141,11 @@ def _array(name: str, a, ndim: int) -> np.ndarray:
         raise TypeError(f"{name} must have an integer or floating dtype, got {arr.dtype}")
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return arr
+
+
+def _copy(name: str, arr: np.ndarray) -> np.ndarray:
+    """A private C-contiguous float64 copy of a checked array, or a ValueError naming `name` if not finite."""
     arr = np.array(arr, dtype=np.float64, order="C", copy=True)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite, but contains NaN or inf")
@@ -205,16 +210,16 @@ def validate_predict(params, X) -> Job:
     """The arguments of predict, checked and copied into a Job, or a TypeError/ValueError naming the argument."""
     if not isinstance(params, Params):
         raise TypeError(f"params must be a xorbench.Params, got {type(params).__name__}")
-    X = _array("X", X, 2)
+    X = _numeric("X", X, 2)
     n_samples, n_in = X.shape
     if not (1 <= n_samples <= MAX_SAMPLES and 1 <= n_in <= MAX_UNITS):
         raise ValueError(f"X must have 1 to {MAX_SAMPLES} rows and 1 to {MAX_UNITS} columns, got shape {X.shape}")
     if (params.b1 is None) != (params.b2 is None):
         raise ValueError("params.b1 and params.b2 must both be arrays or both be None")
-    w1 = _array("params.w1", params.w1, 2)
-    w2 = _array("params.w2", params.w2, 2)
-    b1 = None if params.b1 is None else _array("params.b1", params.b1, 1)
-    b2 = None if params.b2 is None else _array("params.b2", params.b2, 1)
+    w1 = _numeric("params.w1", params.w1, 2)
+    w2 = _numeric("params.w2", params.w2, 2)
+    b1 = None if params.b1 is None else _numeric("params.b1", params.b1, 1)
+    b2 = None if params.b2 is None else _numeric("params.b2", params.b2, 1)
     n_hidden, n_out = w1.shape[1], w2.shape[1]
     if w1.shape[0] != n_in:
         raise ValueError(f"params.w1 must have shape (n_in={n_in}, n_hidden) to match X's columns, got {w1.shape}")
@@ -227,13 +232,15 @@ def validate_predict(params, X) -> Job:
         raise ValueError(f"params.b1 must have shape ({n_hidden},), got {b1.shape}")
     if b2 is not None and b2.shape != (n_out,):
         raise ValueError(f"params.b2 must have shape ({n_out},), got {b2.shape}")
-    return Job(w1, b1, w2, b2, X)
+    # the shapes are right: now the copies, each checked for NaN and inf
+    return Job(_copy("params.w1", w1), None if b1 is None else _copy("params.b1", b1), _copy("params.w2", w2),
+               None if b2 is None else _copy("params.b2", b2), _copy("X", X))
 
 
 def validate_problem(params, X, Y, *, lr, loss) -> Job:
     """The arguments of trainer (train's, but for epochs), checked and copied into a Job."""
     job = validate_predict(params, X)
-    Y = _array("Y", Y, 2)
+    Y = _numeric("Y", Y, 2)
     if Y.shape != (job.X.shape[0], job.w2.shape[1]):
         raise ValueError(f"Y must have shape (n_samples={job.X.shape[0]}, n_out={job.w2.shape[1]}) to match X and "
                          f"params.w2, got {Y.shape}")
@@ -247,7 +254,7 @@ def validate_problem(params, X, Y, *, lr, loss) -> Job:
         raise ValueError(f"lr must be finite and > 0, got {lr!r}")
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
-    job.Y, job.lr, job.loss = Y, lr, loss
+    job.Y, job.lr, job.loss = _copy("Y", Y), lr, loss
     return job
 
 
@@ -355,7 +362,8 @@ class Backend:
 
     @property
     def threaded(self) -> bool:
-        return self.max_threads is not None
+        """Whether the backend has a thread knob (its class sets max_threads), whatever a user set it to."""
+        return type(self).max_threads is not None
 
     def threads_for(self, n_samples: int) -> int:
         """The max_threads a threaded kernel gets for a batch: 1 below PARALLEL_MIN, else max_threads (0: all)."""

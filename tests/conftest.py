@@ -14,8 +14,16 @@ def _promises_bitwise(name):
         return name in xorbench.CORE  # keep it, so the fixture fails loudly
 
 
+def _threaded(name):
+    try:
+        return xorbench.get_backend(name).threaded
+    except xorbench.BackendUnavailable:
+        return name in xorbench.CORE  # keep it, so the fixture fails loudly
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "bitwise: run only for backends that promise bit-identity")
+    config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
 
 
 def pytest_generate_tests(metafunc):
@@ -23,6 +31,8 @@ def pytest_generate_tests(metafunc):
         names = xorbench.names()
         if metafunc.definition.get_closest_marker("bitwise"):
             names = [n for n in names if _promises_bitwise(n)]
+        if metafunc.definition.get_closest_marker("threaded"):
+            names = [n for n in names if _threaded(n)]
         metafunc.parametrize("backend", names, indirect=True)
 
 

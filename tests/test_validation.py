@@ -1,4 +1,8 @@
 """Bad input: the same clear error, naming the argument, from every backend, before any kernel runs."""
+import copy
+import pickle
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -60,6 +64,15 @@ BAD = {
     "lr inf": (dict(lr=float("inf")), ValueError, "lr"),
     "lr string": (dict(lr="1"), TypeError, "lr"),
     "loss unknown": (dict(loss="bce"), ValueError, "loss"),
+    "lr beyond float": (dict(lr=10**400), ValueError, "lr"),
+    "lr Fraction beyond float": (dict(lr=Fraction(10**400)), ValueError, "lr"),
+    "X masked": (dict(X=np.ma.masked_array(X, mask=np.eye(4, 2, dtype=bool))), TypeError, "X"),
+    "Y masked": (dict(Y=np.ma.masked_array(Y)), TypeError, "Y"),
+    # 2^24 + 1 hidden units: more than any kernel takes; broadcast views, so nothing is allocated
+    "too many hidden units": (dict(params=params_with(w1=np.broadcast_to(0.5, (2, 2**24 + 1)),
+                                                      b1=np.broadcast_to(0.5, (2**24 + 1,)),
+                                                      w2=np.broadcast_to(0.5, (2**24 + 1, 1)))), ValueError,
+                              "hidden"),
 }
 
 
@@ -166,3 +179,23 @@ def test_every_bad_entry_is_found_and_named(backend, monkeypatch, size):
             params = xorbench.Params(arrays["w1"], arrays["b1"], arrays["w2"], arrays["b2"])
             with pytest.raises(ValueError, match=f"{name} must be finite"):
                 backend.train(params, arrays["X"], arrays["Y"], epochs=1, lr=1.0)
+
+
+@pytest.mark.threaded
+@pytest.mark.parametrize("bad, exc", [(-1, ValueError), (10**10, ValueError), (None, TypeError), (1.0, TypeError)])
+def test_bad_max_threads_is_refused(backend, monkeypatch, bad, exc):
+    monkeypatch.setattr(backend, "max_threads", bad)
+    monkeypatch.setattr(backend, "_prepare", lambda *a: pytest.fail("kernel prepared on bad input"))
+    with pytest.raises(exc, match="max_threads"):
+        backend.train(P, X, Y, epochs=1, lr=1.0)
+
+
+def test_results_stay_read_only_through_pickle_and_deepcopy(backend):
+    res = backend.train(P, X, Y, epochs=3, lr=1.0, record_every=1)
+    out = backend.predict(res.params, X)
+    assert not out.flags.writeable
+    for again in (pickle.loads(pickle.dumps(res)), copy.deepcopy(res)):
+        assert np.array_equal(again.params.w1, res.params.w1) and np.array_equal(again.losses, res.losses)
+        assert not any(a.flags.writeable for a in (*again.params.arrays().values(), again.losses))
+    p = pickle.loads(pickle.dumps(P))
+    assert not p.w1.flags.writeable and P == P and P != p  # identity equality: no ambiguous array comparison
