@@ -1,16 +1,16 @@
 """pytest-benchmark set-up: one thread for BLAS, machine and build facts in the JSON, one run per backend."""
 import os
 
-from xorbench.bench.profiles import THREAD_VARS
+from xorbench.bench.profiles import PINNED_ENV
 
-for _var in THREAD_VARS:  # before NumPy is imported anywhere in this process
-    os.environ.setdefault(_var, "1")
+for _var, _value in PINNED_ENV.items():  # before NumPy or JAX is imported anywhere in this process
+    os.environ.setdefault(_var, _value)
 
 import pytest  # noqa: E402
 
 import xorbench  # noqa: E402
 from xorbench.bench import machine, profiles  # noqa: E402
-from xorbench.bench.fixtures import backend  # noqa: E402, F401  (the shared fixture)
+from xorbench.bench.fixtures import backend, backend_params  # noqa: E402, F401  (the shared fixture)
 
 
 def pytest_generate_tests(metafunc):
@@ -18,7 +18,7 @@ def pytest_generate_tests(metafunc):
         names = profiles.selected_backends(xorbench.names())
         if metafunc.definition.get_closest_marker("threaded"):
             names = [n for n in names if _threaded_or_unavailable(n)]
-        metafunc.parametrize("backend", names, indirect=True)
+        metafunc.parametrize("backend", backend_params(metafunc.config, names), indirect=True)
 
 
 def _threaded_or_unavailable(name):
@@ -30,7 +30,15 @@ def _threaded_or_unavailable(name):
 
 
 def pytest_configure(config):
+    if "torch" in profiles.selected_backends(xorbench.names()):
+        try:
+            import torch
+        except ImportError:
+            pass
+        else:
+            torch.set_num_threads(1)  # PyTorch's intra-op pool, pinned as BLAS is
     config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
+    config.addinivalue_line("markers", "peers: the optional peers (JAX, PyTorch): pip install -e '.[peers]'")
 
 
 @pytest.fixture(scope="session")

@@ -29,8 +29,12 @@ SWEEP_LR = 0.1
 #: OMP_NUM_THREADS is left alone: it would also cap c-simd's OpenMP threads, which the threads benchmark
 #: measures on purpose.
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
+#: the environment every benchmark process gets: BLAS pinned to one thread, and XLA's CPU thread pool (jax) too.
+#: PyTorch's pool is pinned with torch.set_num_threads(1) in bench/conftest.py.
+PINNED_ENV = {**{v: "1" for v in THREAD_VARS},
+              "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
 #: every thread setting a result file records: the pinned ones, and the two that cap the threaded backends
-RECORDED_THREAD_VARS = ("OMP_NUM_THREADS", *THREAD_VARS, "NUMBA_NUM_THREADS")
+RECORDED_THREAD_VARS = ("OMP_NUM_THREADS", *PINNED_ENV, "NUMBA_NUM_THREADS")
 
 
 def current() -> dict:

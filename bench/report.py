@@ -125,6 +125,28 @@ def granularity_table(run: Run) -> Table | None:
                   "once one call lasts ten times the profile's target time."])
 
 
+def fast_rows_table(run: Run) -> Table | None:
+    """The fast rows against the plain -ffast-math loop, one thread: on XOR and at N=65536."""
+    base = {p.N: p for p in run.by_kind("baseline")}
+    if not base:
+        return None
+    xor = {p.backend: p for p in run.by_kind("xor")}
+    batch = {(p.backend, p.N): p for p in run.by_kind("batch")}
+    one = {(p.backend, p.N): p for p in run.by_kind("threads") if p.extra.get("threads") == 1}
+    rows = []
+    for b in [b for b in run.backends if b in xor or any(k[0] == b for k in one)]:
+        at4 = xor.get(b)
+        big = one.get((b, 65536)) or batch.get((b, 65536))
+        rows.append([b, ratio(at4.epochs_per_s / base[4].epochs_per_s) if at4 and 4 in base else "-",
+                     ratio(big.samples_per_s / base[65536].samples_per_s) if big and 65536 in base else "-"])
+    notes = [f"The baseline: bench/plain_loop.c, a plain scalar 2-4-1 loop compiled {' '.join(base[min(base)].extra.get('cflags', []))}, "
+             + ", ".join(f"{rate(p.epochs_per_s)} epochs/s at N={n:,}" for n, p in sorted(base.items()))
+             + ". Ratios above 1 beat it. N=65536 uses each threaded backend's one-thread run (threads benchmark) "
+             "and the batch sweep's point for the rest."]
+    return Table("The fast rows against what the compiler gives for free (one thread)",
+                 ["backend", "× plain -ffast-math loop on XOR", "× it at N=65536 (samples/s)"], rows, notes)
+
+
 def sweep_series(run: Run, kind: str, fixed: int | None = None):
     """{backend: [(x, point)]} sorted by x: N for the batch sweep, hidden (at N=fixed) for the hidden sweep."""
     series = {}
@@ -302,7 +324,8 @@ def unavailable_table(run: Run) -> Table | None:
 
 
 def tables(run: Run) -> list[Table]:
-    ts = [xor_table(run), notebook_table(run), boundary_table(run), granularity_table(run), sweep_table(run, "batch")]
+    ts = [xor_table(run), notebook_table(run), fast_rows_table(run), boundary_table(run), granularity_table(run),
+          sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))
     ts += [threads_table(run), roofline_table(run), startup_table(run), check_table(run), trades_table(run),

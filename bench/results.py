@@ -112,7 +112,7 @@ class Run:
     @property
     def backends(self) -> list:
         order = list(self.machine.get("backends", {}))
-        seen = {p.backend for p in self.points if p.kind not in ("peak", "threads")}
+        seen = {p.backend for p in self.points if p.kind not in ("peak", "threads", "baseline")}
         return [b for b in order if b in seen] + sorted(seen - set(order))
 
     @property

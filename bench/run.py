@@ -12,7 +12,7 @@ import time
 
 import xorbench
 from xorbench.bench import report, results
-from xorbench.bench.profiles import THREAD_VARS
+from xorbench.bench.profiles import PINNED_ENV
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 CHECK_EPOCHS = {"quick": 2_000, "full": 10_000}
@@ -65,8 +65,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
 
     env = {**os.environ, "XORBENCH_PROFILE": profile, "XORBENCH_BACKENDS": ",".join(timed),
            "XORBENCH_STREAM": stream}
-    for var in THREAD_VARS:
-        env[var] = "1"
+    env.update(PINNED_ENV)
     cmd = [sys.executable, "-m", "pytest", BENCH_DIR, "-v", "-p", "no:cacheprovider", "--benchmark-only",
            f"--benchmark-json={partial}", "--benchmark-save-data", "--benchmark-disable-gc",
            "--benchmark-columns=median,iqr,rounds", "-W", "ignore::pytest_benchmark.logger.PytestBenchmarkWarning"]

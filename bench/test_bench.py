@@ -158,6 +158,27 @@ def test_notebook_code(benchmark, profile):
     benchmark.pedantic(train, args=(k,), rounds=profile["rounds"], iterations=1, warmup_rounds=1)
 
 
+@pytest.mark.parametrize("n", [4, 65536], ids=lambda n: f"N={n}")
+def test_plain_loop(benchmark, profile, n):
+    """The fast rows' outside baseline: a plain scalar 2-4-1 C loop compiled -O3 -march=native -ffast-math
+    (bench/plain_loop.c), one thread, on canonical XOR (lr 1) and on N=65536 (lr 0.1)."""
+    from xorbench.bench import baseline
+
+    lr = XOR_LR if n == 4 else SWEEP_LR
+    params, X, Y = _problem(n, 4)
+
+    def trained_params(epochs):
+        return xorbench.Params(*baseline.train(params, X, Y, epochs, lr))
+
+    k = calibrate(lambda e: baseline.train(params, X, Y, e, lr), profile["target_s"])
+    check_against_reference("the plain -ffast-math loop", trained_params, params, X, Y, lr, k, LONG_RUN_RTOL["fast"])
+    benchmark.group = "baseline"
+    benchmark.extra_info.update(kind="baseline", backend="plain-fastmath-c", equivalence="fast", N=n, hidden=4, K=k,
+                                lr=lr, cflags=baseline.CFLAGS)
+    benchmark.pedantic(baseline.train, args=(params, X, Y, k, lr), rounds=profile["rounds"], iterations=1,
+                       warmup_rounds=1)
+
+
 @pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")
 def test_batch_sweep(benchmark, backend, profile, n):
     """Cost against batch size at hidden 4 (noisy XOR)."""

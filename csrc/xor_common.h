@@ -25,6 +25,14 @@
 #define XOR_MAX_UNITS (1 << 24)
 #define XOR_MAX_SAMPLES ((int64_t)1 << 40)
 
+/* lr > 0 and finite, tested on its bits: a kernel compiled with -ffast-math (c-autovec) may assume that no
+ * double is NaN or inf, and fold isfinite() and comparisons with NaN away */
+static inline int xor_positive_finite(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u != 0 && (u >> 63) == 0 && (u & 0x7ff0000000000000ull) != 0x7ff0000000000000ull;
+}
+
 /* a * b <= limit, for a, b >= 1, without overflowing */
 static inline int xor_mul_within(int64_t a, int64_t b, int64_t limit) { return a <= limit / b; }
 
@@ -58,7 +66,7 @@ static inline int xor_check_train_args(const double *w1, int64_t w1_len, const d
                                        int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                                        int64_t epochs, double lr, int loss_kind, int64_t record_every) {
     if (!final_loss) return XOR_ERR_ARG;
-    if (epochs < 0 || record_every < 0 || !isfinite(lr) || !(lr > 0.0)) return XOR_ERR_ARG;
+    if (epochs < 0 || record_every < 0 || !xor_positive_finite(lr)) return XOR_ERR_ARG;
     if (loss_kind != XOR_LOSS_MSE && loss_kind != XOR_LOSS_SSE) return XOR_ERR_ARG;
     int rc = xor_check_forward_args(Y_len, Y, w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, X, X_len,
                                     n_samples, n_in, n_hidden, n_out);

@@ -35,10 +35,21 @@ class CKernel:
 KERNELS = {
     "c": CKernel("xorbench.impls._xor_c", "xor_net", "xor_net.h", ("xor_net.c",),
                  ("-std=c99", "-O3", "-ffp-contract=off")),
+    # the strict kernel's own source, unchanged, with the flags users reach for: what the compiler gives for free.
+    # -ffast-math at the compile step only: linking with it would add crtfastmath.o, which flushes denormals
+    # for the whole process. -march=native: built for the machine it is installed on.
+    # libmvec: glibc's vector exp, which GCC calls from the loops it vectorizes under -ffast-math.
+    "c-autovec": CKernel("xorbench.impls._xor_autovec", "xor_net", "xor_net.h", ("xor_net.c",),
+                         ("-std=c99", "-O3", "-march=native", "-ffast-math"), ("-lmvec", "-lm")),
     "c-simd": CKernel("xorbench.impls._xor_simd", "xor_simd", "xor_simd.h", ("xor_simd.c", "xor_peak.c"),
                       ("-std=gnu99", "-O3", "-ffp-contract=fast", "-fopenmp", "-Wno-psabi"), ("-fopenmp",),
                       threads=True),
 }
+
+
+#: the cython backend (impls/cython_impl.pyx), built by setup.py through Cython rather than cffi
+CYTHON_MODULE, CYTHON_SOURCE = "xorbench.impls.cython_impl", "cython_impl.pyx"
+CYTHON_CFLAGS = ("-O3", "-ffp-contract=off")
 
 
 def _files(k: CKernel):

@@ -18,16 +18,23 @@ BACKENDS = {
     "python": "xorbench.impls.python_impl:PythonBackend",
     "numpy": "xorbench.impls.numpy_impl:NumpyBackend",
     "numba": "xorbench.impls.numba_impl:NumbaBackend",
+    "cython": "xorbench.impls.cython_impl:CythonBackend",
     "c": "xorbench.impls.c_impl:CBackend",
     "c-ctypes": "xorbench.impls.c_ctypes_impl:CCtypesBackend",
+    "c-autovec": "xorbench.impls.c_autovec_impl:CAutovecBackend",
     "c-simd": "xorbench.impls.c_simd_impl:CSimdBackend",
     "numba-fast": "xorbench.impls.numba_fast_impl:NumbaFastBackend",
+    "jax": "xorbench.impls.jax_impl:JaxBackend",
+    "torch": "xorbench.impls.torch_impl:TorchBackend",
 }
+
+#: backends whose dependencies come from an optional extra: pip install -e '.[peers]'
+PEERS = ("jax", "torch")
 
 ENTRY_POINT_GROUP = "xorbench.backends"
 
 #: the backends CI requires: each must load, or the run fails
-CORE = ("python", "numpy", "numba", "c", "c-ctypes")
+CORE = ("python", "numpy", "numba", "cython", "c", "c-ctypes")
 
 REFERENCE = "python"
 
@@ -50,6 +57,8 @@ def plugins() -> dict[str, tuple[str, str]]:
 
 def _target(name: str) -> tuple[str, str]:
     """("module:class", how to fix a failed import) of a registered backend."""
+    if name in PEERS:
+        return BACKENDS[name], "pip install -e '.[peers]' (the optional peers: JAX and PyTorch)"
     if name in BACKENDS:
         return BACKENDS[name], "pip install -e . (installs xorbench with its dependencies)"
     target, dist = plugins()[name]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import xorbench
-from xorbench.bench.fixtures import backend  # noqa: F401  (the shared fixture)
+from xorbench.bench.fixtures import backend, backend_params  # noqa: F401  (the shared fixture)
 from xorbench.impls.tolerances import params_rel_err, rel_err
 
 
@@ -24,6 +24,7 @@ def _threaded(name):
 def pytest_configure(config):
     config.addinivalue_line("markers", "bitwise: run only for backends that promise bit-identity")
     config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
+    config.addinivalue_line("markers", "peers: the optional peers (JAX, PyTorch): pip install -e '.[peers]'")
 
 
 def pytest_generate_tests(metafunc):
@@ -33,7 +34,7 @@ def pytest_generate_tests(metafunc):
             names = [n for n in names if _promises_bitwise(n)]
         if metafunc.definition.get_closest_marker("threaded"):
             names = [n for n in names if _threaded(n)]
-        metafunc.parametrize("backend", names, indirect=True)
+        metafunc.parametrize("backend", backend_params(metafunc.config, names), indirect=True)
 
 
 @pytest.fixture(scope="session")

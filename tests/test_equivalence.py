@@ -88,9 +88,11 @@ def test_loss_history_starts_at_initial_loss(backend):
     initial = backend.train(params, X, Y, epochs=0, lr=1.0).loss
     res = backend.train(params, X, Y, epochs=10, lr=1.0, record_every=3)
     assert res.losses.shape == (4,)  # epochs 0, 3, 6, 9
-    assert res.losses[0] == initial
     after3 = backend.train(params, X, Y, epochs=3, lr=1.0)
-    assert res.losses[1] == after3.loss
+    # The loss recorded inside the loop and the final loss are two computations of one sum; a backend that
+    # may reorder sums (c-autovec's -ffast-math vectorizes one of them) may differ in the last place.
+    tol = ONE_STEP_LOSS_RTOL[backend.equivalence]
+    assert rel_err(res.losses[0], initial) <= tol and rel_err(res.losses[1], after3.loss) <= tol
 
 
 @pytest.mark.bitwise

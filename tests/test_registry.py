@@ -1,4 +1,7 @@
 """The interface and registry: names, availability, lazy loading and helpful failures."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -7,7 +10,8 @@ from xorbench.impls import registry
 
 
 def test_core_backends_are_registered_in_order():
-    assert xorbench.names()[:4] == ["python", "numpy", "numba", "c"]
+    assert xorbench.names()[:len(xorbench.CORE)] == list(xorbench.CORE)
+    assert list(xorbench.CORE) == ["python", "numpy", "numba", "cython", "c", "c-ctypes"]
 
 
 def test_every_core_backend_is_available():
@@ -64,3 +68,21 @@ def test_datasets():
     assert np.array_equal(xorbench.noisy_xor(4, noise=0.0)[0], X)
     with pytest.raises(ValueError, match="n"):
         xorbench.noisy_xor(0)
+
+
+def test_missing_peers_say_how_to_install_them():
+    """Without the peers extra, jax and torch are listed unavailable with the fix; nothing else changes."""
+    code = (
+        "import sys\n"
+        "class Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('jax', 'jaxlib', 'torch'):\n"
+        "            raise ImportError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Missing())\n"
+        "from xorbench.bench.cli import main\n"
+        "sys.exit(main(['list']))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr  # every core backend is still there
+    for name in ("jax", "torch"):
+        line = next(ln for ln in out.stdout.splitlines() if ln.startswith(name + " "))
+        assert "N/A" in line and "pip install -e '.[peers]'" in line
