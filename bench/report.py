@@ -89,8 +89,10 @@ def boundary_table(run: Run) -> Table | None:
         e = pts[b].extra
         rows.append([b, f"{e['step1_us']:.2f}", f"{e['bare0_us']:.2f}", f"{e['bare1_us'] - e['bare0_us']:.2f}",
                      f"{e['step1_us'] - e['bare1_us']:.2f}", e["bare_via"], f"{e['train1_us']:.1f}", _flag(pts[b])])
-    notes = ["step(1): one epoch through a Trainer, whose arguments were validated and copied once. Bare call: the "
-             "kernel with every argument prepared (for cffi and ctypes, the foreign call alone). One epoch of work: "
+    notes = ["step(1): one epoch through a Trainer, whose arguments were validated and copied once (the C backends "
+             "call their kernel's *_run entry point with the arguments prepared in one struct). Bare call: the "
+             "kernel with every argument prepared (for cffi and ctypes, the foreign call of its *_train entry point "
+             "alone, all 23 arguments ready). One epoch of work: "
              "the bare call for one epoch less the bare call for none. Python-side: step(1) less the bare call for "
              "one epoch. train(epochs=1): the one-shot API, which validates, copies and builds a result every call. "
              "All timed the same way: the best of 5 timings of many calls."]

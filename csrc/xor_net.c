@@ -198,6 +198,13 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     return XOR_OK;
 }
 
+int xor_net_run(const xor_train_args *a, int64_t epochs, int64_t record_every, double *losses, int64_t losses_len) {
+    if (!a) return XOR_ERR_ARG;
+    return xor_net_train(a->w1, a->w1_len, a->b1, a->b1_len, a->w2, a->w2_len, a->b2, a->b2_len, losses, losses_len,
+                         a->final_loss, a->X, a->X_len, a->Y, a->Y_len, a->n_samples, a->n_in, a->n_hidden, a->n_out,
+                         epochs, a->lr, a->loss_kind, record_every);
+}
+
 int xor_net_forward(double *out, int64_t out_len,
                     const double *w1, int64_t w1_len, const double *b1, int64_t b1_len,
                     const double *w2, int64_t w2_len, const double *b2, int64_t b2_len,

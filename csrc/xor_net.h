@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "xor_common.h"
+#include "xor_ext.h"
 
 /* Train in place for `epochs` full-batch gradient steps. b1 and b2 are both NULL (no bias) or both set.
  * losses receives the loss at the start of epoch 0, k, 2k, ... (k = record_every > 0); with k == 0 it may
@@ -22,6 +23,9 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                   const double *X, int64_t X_len, const double *Y, int64_t Y_len,
                   int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                   int64_t epochs, double lr, int loss_kind, int64_t record_every);
+
+/* xor_net_train with its arguments prepared once in *a; losses, losses_len, epochs and record_every per call. */
+int xor_net_run(const xor_train_args *a, int64_t epochs, int64_t record_every, double *losses, int64_t losses_len);
 
 /* Network outputs for every sample: out (n_samples, n_out). */
 int xor_net_forward(double *out, int64_t out_len,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "xor_common.h"
+#include "xor_ext.h"
 
 int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                    double *w2, int64_t w2_len, double *b2, int64_t b2_len,
@@ -16,6 +17,9 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                    const double *X, int64_t X_len, const double *Y, int64_t Y_len,
                    int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                    int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads);
+
+/* xor_simd_train with its arguments prepared once in *a (max_threads included); the rest per call. */
+int xor_simd_run(const xor_train_args *a, int64_t epochs, int64_t record_every, double *losses, int64_t losses_len);
 
 /* Network outputs for every sample: out (n_samples, n_out), through the same vector exp and FMA. */
 int xor_simd_forward(double *out, int64_t out_len,

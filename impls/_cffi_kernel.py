@@ -26,6 +26,8 @@ class Kernel:
         self.module, self.ffi, self.lib, self.path = module, ext.ffi, ext.lib, ext.__file__
         self.train_fn = getattr(self.lib, spec.prefix + "_train")
         self.forward_fn = getattr(self.lib, spec.prefix + "_forward")
+        self.run_fn = getattr(self.lib, spec.prefix + "_run")
+        self.threads = spec.threads
         self.info = json.loads(self.ffi.string(self.lib.xor_build_info()).decode())
         self.info["compiler"] = self.ffi.string(self.lib.xor_compiler()).decode()
         csrc = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc")
@@ -36,29 +38,37 @@ class Kernel:
         self._from_buffer, self.NULL = self.ffi.from_buffer, self.ffi.NULL
         assert (self.lib.XOR_LOSS_MSE, self.lib.XOR_LOSS_SSE) == (LOSS_KIND["mse"], LOSS_KIND["sse"])
 
-    def prepare(self, job, *extra):
-        """The kernel's *_train entry point with every pointer prepared once, as Backend._prepare wants it:
-        run(epochs, record_every, losses) -> final loss. `extra`: the arguments after record_every."""
-        fb, NULL, fn, check = self._from_buffer, self.NULL, self.train_fn, self.check
+    def prepare(self, job, max_threads=0):
+        """Backend._prepare for a C backend: the arguments of a training call prepared once in an xor_train_args,
+        and run(epochs, record_every, losses) -> final loss calling the kernel's *_run entry point with them.
+        run.bare(epochs) gives the kernel's *_train entry point with every argument prepared, as the boundary
+        benchmark times it."""
+        fb, NULL, check, run_fn = self._from_buffer, self.NULL, self.check, self.run_fn
         n_samples, n_in, n_hidden, n_out = job.sizes
-        b1, b2 = job.b1, job.b2
-        params = (fb("double[]", job.w1), job.w1.size,
-                  NULL if b1 is None else fb("double[]", b1), 0 if b1 is None else b1.size,
-                  fb("double[]", job.w2), job.w2.size,
-                  NULL if b2 is None else fb("double[]", b2), 0 if b2 is None else b2.size)
+        buffers = {n: fb("double[]", getattr(job, n)) for n in ("w1", "b1", "w2", "b2", "X", "Y")
+                   if getattr(job, n) is not None}  # kept alive by the closure below: args points into them
         final = self.ffi.new("double *")
-        data = (final, fb("double[]", job.X), job.X.size, fb("double[]", job.Y), job.Y.size,
-                n_samples, n_in, n_hidden, n_out)
-        lr, kind = job.lr, LOSS_KIND[job.loss]
+        fields = dict(final_loss=final, n_samples=n_samples, n_in=n_in, n_hidden=n_hidden, n_out=n_out, lr=job.lr,
+                      loss_kind=LOSS_KIND[job.loss], max_threads=max_threads)
+        for n, buf in buffers.items():
+            fields[n], fields[n + "_len"] = buf, getattr(job, n).size
+        args = self.ffi.new("xor_train_args *", fields)
 
         def run(epochs, record_every, losses):
-            rc = fn(*params, fb("double[]", losses) if losses.size else NULL, losses.size, *data, epochs, lr, kind,
-                    record_every, *extra)
+            rc = run_fn(args, epochs, record_every, fb("double[]", losses) if losses.size else NULL, losses.size)
             if rc:
                 check(rc)
             return final[0]
 
-        run.bare = lambda epochs: (fn, (*params, NULL, 0, *data, epochs, lr, kind, 0, *extra))
+        def bare(epochs):
+            b = [buffers.get(n, NULL) for n in ("w1", "b1", "w2", "b2")]
+            lens = [fields.get(n + "_len", 0) for n in ("w1", "b1", "w2", "b2")]
+            threads = (max_threads,) if self.threads else ()
+            return self.train_fn, (b[0], lens[0], b[1], lens[1], b[2], lens[2], b[3], lens[3], NULL, 0, final,
+                                   buffers["X"], job.X.size, buffers["Y"], job.Y.size, n_samples, n_in, n_hidden,
+                                   n_out, epochs, job.lr, LOSS_KIND[job.loss], 0, *threads)
+
+        run.bare = bare
         return run
 
     def forward(self, job, out) -> None:

@@ -74,7 +74,7 @@ def _cdef(header: str) -> str:
             texts[name] = f.read()
     defines = ["#define " + ln.split()[1] + " ..." for t in texts.values() for ln in t.splitlines()
                if ln.startswith("#define XOR_") and len(ln.split()) > 2 and not ln.split()[2].startswith("((")]
-    decls = [ln for name in (header, "xor_ext.h") for ln in texts[name].splitlines()
+    decls = [ln for name in ("xor_ext.h", header) for ln in texts[name].splitlines()
              if not ln.lstrip().startswith("#")]
     return "\n".join(defines + decls)
 
@@ -87,7 +87,7 @@ def builder(name: str) -> FFI:
     ffi.cdef(_cdef(k.header))
     ffi.set_source(
         k.module,
-        f'#include "{k.header}"\n#include "xor_ext.h"\n',
+        f'#include "{k.header}"\n',
         sources=[os.path.relpath(os.path.join(CSRC, s)) for s in (*k.sources, "xor_ext.c")],
         include_dirs=[os.path.relpath(CSRC)],
         define_macros=[("XOR_BUILD_INFO", json.dumps(json.dumps(info)))],

@@ -78,3 +78,24 @@ def test_refusal_leaves_buffers_untouched():
     saved = w1.copy()
     rc, _ = call_train(w1=w1, lens={"X": 3})
     assert rc == lib.XOR_ERR_SIZE and np.array_equal(w1, saved)
+
+
+def test_run_entry_point_checks_its_prepared_arguments():
+    """*_run takes the arguments prepared once in an xor_train_args, and checks them on every call as *_train does."""
+    run_fn = getattr(lib, train_fn.__name__.replace("_train", "_run"))
+    assert run_fn(ffi.NULL, 3, 0, ffi.NULL, 0) == lib.XOR_ERR_ARG
+    p = xorbench.init_params(seed=0)
+    X0, Y0 = xorbench.xor_dataset()
+    w1, b1, w2, b2 = (np.array(a) for a in (p.w1, p.b1, p.w2, p.b2))
+    fb = ffi.from_buffer
+    final = ffi.new("double *")
+    fields = dict(w1=fb("double[]", w1), w1_len=8, b1=fb("double[]", b1), b1_len=4, w2=fb("double[]", w2), w2_len=4,
+                  b2=fb("double[]", b2), b2_len=1, final_loss=final, X=fb("double[]", X0), X_len=8,
+                  Y=fb("double[]", Y0), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0)
+    assert run_fn(ffi.new("xor_train_args *", fields), 3, 0, ffi.NULL, 0) == lib.XOR_OK and np.isfinite(final[0])
+    saved = w1.copy()
+    for bad in (dict(X_len=9), dict(n_samples=5), dict(w1_len=7), dict(lr=float("nan")), dict(loss_kind=7)):
+        rc = run_fn(ffi.new("xor_train_args *", {**fields, **bad}), 3, 0, ffi.NULL, 0)
+        assert rc in (lib.XOR_ERR_SIZE, lib.XOR_ERR_ARG), bad
+    assert run_fn(ffi.new("xor_train_args *", fields), 3, 1, ffi.NULL, 3) == lib.XOR_ERR_SIZE  # losses NULL
+    assert np.array_equal(w1, saved)
