@@ -7,7 +7,7 @@ import math
 import os
 
 from xorbench.bench.results import NOISE_CV, Run, write_atomic
-from xorbench.impls.registry import REFERENCE
+from xorbench.impls.registry import PEERS, REFERENCE
 
 TRADES = ("fma", "simd", "threads", "exp", "fastmath")
 MARKERS = "osD^v<>px*"  # one per backend, so lines that overlap stay apart  # what Backend.info() declares for every backend
@@ -283,6 +283,38 @@ def startup_table(run: Run) -> Table | None:
                   "its on-disk cache load when warm."])
 
 
+def peers_table(run: Run) -> Table | None:
+    """What each peer (JAX, PyTorch) trades, its start-up, and how far the fastest backend is ahead of it."""
+    facts = run.machine.get("backends", {})
+    peers = [b for b in PEERS if b in run.backends]
+    if not peers:
+        return None
+    xor = {p.backend: p for p in run.by_kind("xor")}
+    batch = {}
+    for p in run.by_kind("batch"):
+        batch.setdefault(p.N, {})[p.backend] = p
+    n_big = max(batch, default=None)
+    start = {p.backend: p for p in run.by_kind("startup")}
+    rows = []
+    for b in peers:
+        f = facts.get(b, {})
+        fastest_xor = max(xor.values(), key=lambda p: p.epochs_per_s) if xor else None
+        big = batch.get(n_big, {})
+        fastest_big = max(big.values(), key=lambda p: p.samples_per_s) if big else None
+        cold = start[b].extra.get("cold", []) if b in start else []
+        first = f"{1e3 * sorted(x['first_call_s'] for x in cold)[len(cold) // 2]:.0f} ms" if cold else "-"
+        rows.append([b, f.get("overheads", "-"), first,
+                     f"{fastest_xor.backend} {ratio(fastest_xor.epochs_per_s / xor[b].epochs_per_s)}"
+                     if fastest_xor and b in xor else "-",
+                     f"{fastest_big.backend} {ratio(fastest_big.samples_per_s / big[b].samples_per_s)}"
+                     if fastest_big and b in big else "-"])
+    return Table("Peers: what JAX and PyTorch trade",
+                 ["peer", "where its time goes", "first call, cold (trace, compile)", "fastest backend vs it on XOR",
+                  f"fastest backend vs it at N={n_big:,}" if n_big else "at the largest N"], rows,
+                 ["Thread pools pinned to one thread in benchmarks: XLA's through XLA_FLAGS, PyTorch's with "
+                  "torch.set_num_threads(1), as BLAS's are."])
+
+
 def check_table(run: Run) -> Table | None:
     check = run.xorbench.get("check")
     if not check:
@@ -330,7 +362,8 @@ def tables(run: Run) -> list[Table]:
           sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))
-    ts += [threads_table(run), roofline_table(run), startup_table(run), check_table(run), trades_table(run),
+    ts += [threads_table(run), roofline_table(run), startup_table(run), peers_table(run), check_table(run),
+           trades_table(run),
            unavailable_table(run), machine_table(run)]
     return [t for t in ts if t is not None]
 

@@ -356,6 +356,7 @@ class Backend:
     simd = "none"
     exp = "libm"
     fastmath = "no"
+    overheads = ""  # where the time goes besides the arithmetic, in words (the peers' dispatch and compiling)
     #: None: single-threaded. Threaded backends set 0 (every core from PARALLEL_MIN samples on) and a user may
     #: set n (at most n threads); the threads benchmark runs every backend whose max_threads is not None.
     max_threads: int | None = None
@@ -397,7 +398,8 @@ class Backend:
     def info(self) -> dict:
         """What the backend trades (the declared attributes above), then its versions and build facts."""
         return {"fma": self.fma, "simd": self.simd, "threads": self.threads(), "exp": self.exp,
-                "fastmath": self.fastmath, **self.build_info()}
+                "fastmath": self.fastmath, **({"overheads": self.overheads} if self.overheads else {}),
+                **self.build_info()}
 
     def build_info(self) -> dict:
         """Versions, compiler and flags worth printing next to this backend's numbers."""

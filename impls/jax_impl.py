@@ -55,6 +55,8 @@ class JaxBackend(Backend):
     fma = "as XLA chooses"
     simd = "XLA's CPU code generation"
     exp = "XLA's own (jax.nn.sigmoid)"
+    overheads = ("one dispatch of a compiled XLA program per call (plus one per recorded loss); XLA fuses each "
+                 "epoch's operations; a trace and compile on the first call of each shape")
 
     def threads(self):
         return "XLA's CPU thread pool (pinned to 1 in benchmarks)"

@@ -34,6 +34,8 @@ class TorchBackend(Backend):
     fma = "inside PyTorch's kernels"
     simd = "PyTorch's vectorized CPU kernels"
     exp = "PyTorch's own (torch.sigmoid)"
+    overheads = ("framework dispatch for every operation, forward and backward (about 20 small tensor "
+                 "operations and an autograd graph per epoch), and the optimizer's step; no compile")
 
     def threads(self):
         return f"PyTorch's intra-op pool, {torch.get_num_threads()} threads (pinned to 1 in benchmarks)"

@@ -44,7 +44,7 @@ def test_report_tables_hold_the_numbers(written):
     assert row(granularity, "c")[1:] == ["1M", "3M", "3.9M", "4M", "4M", "16"]
     assert row(granularity, "python")[1:] == ["50k", "50k", "-", "-", "50k", "1"]
     batch = md[md.index("### Batch"):]
-    assert row(batch, "64")[1:5] == ["200k (3.12k ep/s)", "2M (31.2k ep/s)", "16M (250k ep/s)", "c (80× vs python)"]
+    assert row(batch, "64")[1:6] == ["200k (3.12k ep/s)", "2M (31.2k ep/s)", "16M (250k ep/s)", "-", "c (80× vs python)"]
 
 
 def test_report_states_the_crossover(written):
@@ -136,3 +136,9 @@ def test_mann_whitney_matches_scipy_values():
     assert mann_whitney_p(a, a) == 1.0
     assert mann_whitney_p(a, [x + 10 for x in a]) == pytest.approx(0.0022, abs=2e-4)
     assert mann_whitney_p([1.0], [2.0]) != mann_whitney_p([1.0], [2.0])  # nan: too few samples
+
+
+def test_report_says_what_each_peer_trades(written):
+    md = (written[0] / "report.md").read_text()
+    peers = md[md.index("### Peers"):]
+    assert row(peers, "jax")[1:5] == ["one XLA program per call", "500 ms", "c 4×", "c 2×"]

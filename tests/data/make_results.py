@@ -33,6 +33,7 @@ def machine():
                 for b in BACKENDS}
     backends["c"].update(cflags=["-std=c99", "-O3", "-ffp-contract=off"], cc="gcc", compiler="12.2.0",
                          python_cflags="-O3")
+    backends["jax"] = {"available": True, "equivalence": "reordered", "overheads": "one XLA program per call"}
     backends["ghost"] = {"available": False, "reason": "ghost is not built. Fix: pip install -e ."}
     return {"xorbench": {"cpu": "Test CPU", "cores": 2, "machine": "x86_64", "system": "Linux",
                          "versions": {"python": "3.11.7", "numpy": "2.4.6"}, "threads": {"OPENBLAS_NUM_THREADS": "1"},
@@ -62,6 +63,12 @@ def run(xor_call, numba_xor_spread=SPREAD, overhead_rounds=SPREAD):
         for size, r in zip((4, 64, 1024), rates):
             k = 1000
             b.append(bench(f"test_batch_sweep[{n}-N={size}]", "batch", n, size, 4, k, k * size / r))
+    # a peer: jax at 1M epochs/s on XOR (c, the fastest, is 4x it) and 8M samples/s at N=1024 (c is 2x it);
+    # its first call, cold, took 500 ms
+    b.append(bench("test_xor[jax]", "xor", "jax", 4, 4, 5000, 5e-3))
+    b.append(bench("test_batch_sweep[jax-N=1024]", "batch", "jax", 1024, 4, 1000, 1000 * 1024 / 8e6))
+    b.append(bench("test_startup[jax]", "startup", "jax", 0, 0, 1, 0.6, SPREAD,
+                   dict(cold=[{"import_s": 0.1, "first_call_s": 0.5, "second_call_s": 0.001}], warm=[])))
     return {"machine_info": {"node": "test", "xorbench": machine()["xorbench"]}, "commit_info": {},
             "benchmarks": b, "datetime": "2026-11-22T00:00:00+00:00", "version": "5.2.3",
             "xorbench": {"schema": "xorbench-run/1", "profile": "quick", "label": "Test machine",
