@@ -77,24 +77,47 @@ def cmd_check(args) -> int:
 
 
 def _backend_list(text):
-    if not text:
+    """The backends named by --backends, or None (every registered one) when the flag was not given."""
+    if text is None:
         return None
     chosen = [b.strip() for b in text.split(",") if b.strip()]
+    if not chosen:
+        raise ValueError(f"--backends must name at least one backend; known: {', '.join(xorbench.names())}")
     unknown = [b for b in chosen if b not in xorbench.names()]
     if unknown:
         raise ValueError(f"--backends: unknown backend(s) {', '.join(unknown)}; known: {', '.join(xorbench.names())}")
     return chosen
 
 
+def _count(lo: int):
+    """An argparse type: an integer >= lo, or an error that argparse reports naming the flag."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {lo}"
+    return parse
+
+
 def cmd_run(args) -> int:
     from xorbench.bench.run import run
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out} is a file; give a folder for the results and the report")
     return run("full" if args.full else "quick", _backend_list(args.backends), args.out, args.label)
 
 
 def cmd_report(args) -> int:
     from xorbench.bench import report, results
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        print(f"xorbench report: --out {args.out} is a file; give a folder for the report", file=sys.stderr)
+        return 2
     try:
         runs = [results.load(p) for p in args.results]
     except results.ResultsError as e:
@@ -185,19 +208,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("train", help="train XOR with one backend; print predictions, loss and epochs/s")
     s.add_argument("--backend", default="c", choices=xorbench.names())
-    s.add_argument("--epochs", type=int, default=10_000)
+    s.add_argument("--epochs", type=_count(0), default=10_000)
     s.add_argument("--lr", type=float, default=1.0)
-    s.add_argument("--hidden", type=int, default=4)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--hidden", type=_count(1), default=4)
+    s.add_argument("--seed", type=_count(0), default=0, help="the RNG seed of the initial parameters")
     s.add_argument("--loss", default="mse", choices=xorbench.LOSSES)
     s.add_argument("--scheme", default="uniform", choices=xorbench.SCHEMES)
     s.add_argument("--no-bias", action="store_true")
-    s.add_argument("--repeat", type=int, default=5)
+    s.add_argument("--repeat", type=_count(1), default=5, help="timed calls (default 5)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("check", help="every backend against the python reference, in ULPs, with verdicts")
     s.add_argument("--backends", help="comma-separated backends (default: all registered)")
-    s.add_argument("--epochs", type=int, default=10_000, help="epochs for the long cases (default 10000)")
+    s.add_argument("--epochs", type=_count(1), default=10_000, help="epochs for the long cases (default 10000)")
     s.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     s.set_defaults(func=cmd_check)
 
@@ -227,21 +250,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--preset", choices=list(PRESETS), help="reproduce one write-up's setting exactly")
     s.add_argument("--hidden", help="comma-separated hidden sizes (default 2,3,4,8)")
     s.add_argument("--lr", help="comma-separated learning rates (default 0.1,0.5,1,2,5)")
-    s.add_argument("--seeds", type=int, help="RNG seeds (initializations) per configuration (default 100)")
-    s.add_argument("--epochs", type=int, help="epochs per run (default 20000)")
+    s.add_argument("--seeds", type=_count(1), help="RNG seeds (initializations) per configuration (default 100)")
+    s.add_argument("--epochs", type=_count(1), help="epochs per run (default 20000)")
     s.add_argument("--backend", help="any registered backend (default c)")
     s.add_argument("--loss", choices=xorbench.LOSSES)
     s.add_argument("--scheme", choices=xorbench.SCHEMES)
     s.add_argument("--no-bias", action="store_true")
-    s.add_argument("--chunk", type=int, help="epochs between ok checks and curve points (default epochs/200)")
-    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    s.add_argument("--chunk", type=_count(1), help="epochs between ok checks and curve points (default epochs/200)")
+    s.add_argument("--jobs", type=_count(1), default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     s.add_argument("--out", help="results folder (default experiments-out/<preset or grid>)")
     s.set_defaults(func=cmd_experiments)
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # bad arguments (argparse said why, exit 2), or --help (exit 0)
+        return e.code
     try:
         return args.func(args)
     except (ValueError, TypeError) as e:

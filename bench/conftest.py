@@ -60,6 +60,24 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
     output_json["xorbench"] = {"schema": RUN_SCHEMA, "profile": profiles.current()["name"]}
 
 
+def pytest_sessionstart(session):
+    """A stream (XORBENCH_STREAM) starts with a header: the machine facts a report of the stream needs."""
+    path = os.environ.get("XORBENCH_STREAM")
+    if not path:
+        return
+    import json
+    from datetime import datetime, timezone
+
+    facts = machine.facts()
+    facts["gc_disabled_while_timing"] = bool(session.config.getoption("benchmark_disable_gc", False))
+    facts["profile"] = profiles.current()
+    facts["backends"] = machine.backend_facts(profiles.selected_backends(xorbench.names()))
+    header = {"xorbench_stream": 1, "machine_info": {"xorbench": facts}, "profile": profiles.current()["name"],
+              "datetime": datetime.now(timezone.utc).isoformat(), "label": os.environ.get("XORBENCH_LABEL") or None}
+    with open(path, "w") as f:
+        f.write(json.dumps(header, default=str) + "\n")
+
+
 @pytest.fixture(autouse=True)
 def _stream_finished_benchmark(request):
     """Append each finished benchmark to $XORBENCH_STREAM (JSON lines), so an interrupted run keeps it."""

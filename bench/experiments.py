@@ -134,10 +134,13 @@ def read_results(path: str, setting: Setting) -> dict:
             continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             if i >= len(lines) - 2:  # the last line, cut short: drop it
                 break
             raise ExperimentError(f"{path}: line {i + 1} is not JSON; refusing to resume from a damaged file") from None
+        if not isinstance(rec, dict) or (i > 0 and rec.get("type") == "config" and not _is_config(rec)):
+            raise ExperimentError(f"{path}: line {i + 1} is not an experiments record; refusing to resume from a "
+                                  f"damaged file")
         if i == 0:
             if rec.get("type") != "header":
                 raise ExperimentError(f"{path}: no header line; not an xorbench experiments file")
@@ -154,6 +157,12 @@ def read_results(path: str, setting: Setting) -> dict:
         with open(path, "r+b") as f:
             f.truncate(good_bytes)
     return done
+
+
+def _is_config(rec: dict) -> bool:
+    """A config line as run() writes it: its hidden size, learning rate and runs."""
+    return (isinstance(rec.get("hidden"), int) and isinstance(rec.get("lr"), (int, float))
+            and isinstance(rec.get("runs"), list))
 
 
 def _append(path: str, rec: dict) -> None:

@@ -448,6 +448,8 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- documents
 
+MANIFEST = ".xorbench-report"  # the files the last report wrote into its folder
+
 HOW_TO_READ = (
     "How to read this: higher epochs/s is faster. '× vs python' divides by the pure-Python reference measured "
     "in the same run; '× vs fastest' divides by the fastest backend. Ratios, not absolute numbers, are what "
@@ -459,8 +461,18 @@ HOW_TO_READ = (
 
 
 def write(runs: list[Run], folder: str) -> list[str]:
-    """Write report.md, report.html and the PNGs for every run into folder; returns the paths written."""
+    """Write report.md, report.html and the PNGs for every run into folder; returns the paths written. The plots of
+    an earlier report in the folder (listed in its MANIFEST) are removed first, so files of two reports never mix."""
     os.makedirs(folder, exist_ok=True)
+    manifest = os.path.join(folder, MANIFEST)
+    if os.path.exists(manifest):
+        with open(manifest, encoding="utf-8") as f:
+            for name in f.read().split():
+                if os.path.basename(name) == name and name.endswith(".png"):  # only plots we wrote there
+                    try:
+                        os.unlink(os.path.join(folder, name))
+                    except FileNotFoundError:
+                        pass
     md = ["# xorbench speed report", "", HOW_TO_READ, ""]
     body = [f"<h1>xorbench speed report</h1><p>{html.escape(HOW_TO_READ)}</p>"]
     written = []
@@ -489,6 +501,7 @@ def write(runs: list[Run], folder: str) -> list[str]:
         path = os.path.join(folder, name)
         write_atomic(path, text)
         written.append(path)
+    write_atomic(manifest, "\n".join(os.path.basename(p) for p in written) + "\n")
     return written
 
 

@@ -22,10 +22,17 @@ def write_atomic(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it: mkstemp's files are private (0600)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: str, data) -> None:
@@ -79,7 +86,9 @@ class Point:
         """Why this point should not be trusted, or None."""
         reasons = []
         if self.cv > NOISE_CV:
-            reasons.append(f"CV {self.cv:.0%} > {NOISE_CV:.0%}")
+            # enough digits that the number shown is above the threshold shown (10.05% is "10.1% > 10%")
+            reasons.append(f"CV {self.cv:.0%} > {NOISE_CV:.0%}" if round(self.cv, 2) > NOISE_CV
+                           else f"CV {self.cv:.1%} > {NOISE_CV:.0%}")
         if self.rounds < MIN_ROUNDS:
             reasons.append(f"{self.rounds} rounds < {MIN_ROUNDS}")
         return ", ".join(reasons) or None
@@ -127,39 +136,123 @@ def _need(cond: bool, path: str, what: str) -> None:
         raise ResultsError(f"{path}: not an xorbench result file ({what})")
 
 
-def load(path: str) -> Run:
-    """Read and check one result file; raise ResultsError with a clear message on anything unexpected."""
+def _int_in(value, lo: int, hi: int) -> int:
+    """value as an int in [lo, hi], else ValueError (bools, floats with fractions and strings are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError(f"{value!r} is not a whole number")
+    value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{value} is outside {lo}..{hi}")
+    return value
+
+
+def _positive(value) -> float:
+    """value as a finite float > 0, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{value!r} is not a finite number > 0")
+    return float(value)
+
+
+def _point(b) -> Point:
+    """One benchmark entry as a Point; ValueError, TypeError or KeyError if it is not one."""
+    if not isinstance(b, dict) or not isinstance(b.get("extra_info"), dict) or not isinstance(b.get("stats"), dict):
+        raise TypeError("not an object with 'extra_info' and 'stats' objects")
+    e, s = b["extra_info"], b["stats"]
+    if not all(isinstance(v, str) for v in (b["name"], e["kind"], e["backend"])):
+        raise TypeError("name, kind and backend must be strings")
+    if e["kind"] in ("startup", "peak"):
+        K, N, hidden = 1, 0, 0
+    else:
+        K, N, hidden = _int_in(e["K"], 1, 2**63 - 1), _int_in(e["N"], 1, 2**40), _int_in(e["hidden"], 1, 2**24)
+    data = s.get("data") or []
+    if not isinstance(data, list):
+        raise TypeError("stats.data must be a list")
+    return Point(b["name"], e["kind"], e["backend"], N, hidden, K, _positive(s["median"]), _positive(s["q1"]),
+                 _positive(s["q3"]), _positive(s["mean"]), _nonnegative(s["stddev"]), _int_in(s["rounds"], 1, 10**9),
+                 [_positive(x) for x in data], e)
+
+
+def _nonnegative(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{value!r} is not a finite number >= 0")
+    return float(value)
+
+
+def _read(path: str):
+    """The file's JSON: one document, or a stream (a header line and one benchmark per line) from an interrupted
+    run. ResultsError for anything else."""
     try:
-        with open(path) as f:
-            raw = json.load(f)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except OSError as e:
         raise ResultsError(f"{path}: cannot read ({e.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise ResultsError(f"{path}: not UTF-8 text ({e.reason})") from None
+    if text.startswith(STREAM_HEADER):
+        return _from_stream_text(path, text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ResultsError(f"{path}: malformed JSON (nested too deeply)") from None
+    except json.JSONDecodeError as e:
         raise ResultsError(f"{path}: malformed JSON ({e})") from None
+
+
+#: the first line of a stream file (.stream-*.jsonl): what `xorbench run` writes as benchmarks finish
+STREAM_HEADER = '{"xorbench_stream"'
+
+
+def _from_stream_text(path: str, text: str) -> dict:
+    """A result file's content from a stream file: its header (machine facts) and every whole benchmark line; a
+    last line cut short by an interruption is dropped."""
+    lines = text.splitlines()
+    try:
+        header = json.loads(lines[0])
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ResultsError(f"{path}: malformed stream header ({e})") from None
+    benchmarks = []
+    for i, line in enumerate(lines[1:], start=2):
+        try:
+            benchmarks.append(json.loads(line))
+        except (json.JSONDecodeError, RecursionError):
+            if i == len(lines):
+                break  # cut short by the interruption
+            raise ResultsError(f"{path}: line {i} of the stream is malformed JSON") from None
+    if not isinstance(header, dict):
+        raise ResultsError(f"{path}: malformed stream header")
+    return {"machine_info": header.get("machine_info"), "benchmarks": benchmarks,
+            "datetime": header.get("datetime", "?"),
+            "xorbench": {"schema": RUN_SCHEMA, "profile": header.get("profile", "?"), "interrupted": True,
+                         "label": header.get("label")}}
+
+
+def load(path: str) -> Run:
+    """Read and check one result file (or the stream of an interrupted run); raise ResultsError, with one line
+    naming the file and the problem, on anything unexpected."""
+    raw = _read(path)
     _need(isinstance(raw, dict), path, "top level is not an object")
     xb = raw.get("xorbench")
     _need(isinstance(xb, dict) and xb.get("schema") == RUN_SCHEMA, path,
           f"no 'xorbench' section with schema {RUN_SCHEMA!r}; foreign or older schema")
-    machine = raw.get("machine_info", {}).get("xorbench")
-    _need(isinstance(machine, dict), path, "machine_info.xorbench missing")
+    info = raw.get("machine_info")
+    machine = info.get("xorbench") if isinstance(info, dict) else None
+    _need(isinstance(machine, dict), path, "machine_info.xorbench missing or not an object")
+    _need(isinstance(machine.get("backends", {}), dict)
+          and all(isinstance(v, dict) for v in machine.get("backends", {}).values()), path,
+          "machine_info.xorbench.backends is not an object of objects")
+    for key in ("versions", "threads", "profile"):
+        _need(isinstance(machine.get(key, {}), dict), path, f"machine_info.xorbench.{key} is not an object")
+    _need(xb.get("label") is None or isinstance(xb.get("label"), str), path, "xorbench.label is not a string")
+    for key in ("excluded", "check"):
+        _need(xb.get(key) is None or isinstance(xb.get(key), dict), path, f"xorbench.{key} is not an object")
     benches = raw.get("benchmarks")
     _need(isinstance(benches, list), path, "'benchmarks' is not a list")
     points = []
     for i, b in enumerate(benches):
         try:
-            e, s = b["extra_info"], b["stats"]
-            if e["kind"] in ("startup", "peak"):
-                K, N, hidden = 1, 0, 0
-            else:
-                K, N, hidden = int(e["K"]), int(e["N"]), int(e["hidden"])
-            p = Point(b["name"], e["kind"], e["backend"], N, hidden, K,
-                      float(s["median"]), float(s["q1"]), float(s["q3"]), float(s["mean"]),
-                      float(s["stddev"]), int(s["rounds"]), list(s.get("data") or []), e)
-        except (KeyError, TypeError, ValueError) as err:
+            points.append(_point(b))
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ResultsError(f"{path}: benchmark {i} is malformed ({type(err).__name__}: {err})") from None
-        _need(p.median > 0 and p.K > 0, path, f"benchmark {p.name} has a non-positive time or K")
-        points.append(p)
     cpu = machine.get("cpu", "?")
     label = xb.get("label") or f"{cpu}, {machine.get('cores', '?')} cores"
-    return Run(path, label, raw.get("datetime", "?"), machine, xb, points)
-
+    return Run(path, str(label), str(raw.get("datetime", "?")), machine, xb, points)

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,25 +19,18 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 CHECK_EPOCHS = {"quick": 2_000, "full": 10_000}
 
 
-def _from_stream(stream: str, names) -> dict:
-    """A result file's content from the benchmarks streamed so far."""
-    from datetime import datetime, timezone
+def _from_stream(stream: str) -> dict:
+    """A result file's content from the benchmarks streamed so far (none if the stream never started)."""
+    if not os.path.exists(stream) or os.path.getsize(stream) == 0:
+        return {"benchmarks": []}
+    with open(stream, encoding="utf-8") as f:
+        data = results._from_stream_text(stream, f.read())
+    del data["xorbench"]  # run() writes its own
+    return data
 
-    from xorbench.bench import machine
 
-    benchmarks = []
-    if os.path.exists(stream):
-        with open(stream) as f:
-            for line in f:
-                try:
-                    benchmarks.append(json.loads(line))
-                except json.JSONDecodeError:  # a line cut short by the interruption
-                    break
-    facts = machine.facts()
-    facts["backends"] = machine.backend_facts(names)
-    facts["gc_disabled_while_timing"] = True
-    return {"machine_info": {"xorbench": facts}, "benchmarks": benchmarks,
-            "datetime": datetime.now(timezone.utc).isoformat(), "version": "stream"}
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def run(profile: str, backends: list[str] | None, out: str, label: str | None = None) -> int:
@@ -64,7 +58,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
         return 1
 
     env = {**os.environ, "XORBENCH_PROFILE": profile, "XORBENCH_BACKENDS": ",".join(timed),
-           "XORBENCH_STREAM": stream}
+           "XORBENCH_STREAM": stream, "XORBENCH_LABEL": label or ""}
     env.update(PINNED_ENV)
     cmd = [sys.executable, "-m", "pytest", BENCH_DIR, "-v", "-p", "no:cacheprovider", "--benchmark-only",
            f"--benchmark-json={partial}", "--benchmark-save-data", "--benchmark-disable-gc",
@@ -77,6 +71,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     workdir = tempfile.mkdtemp(prefix="xorbench-run-")
     proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             bufsize=1)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops a run as Ctrl-C does
     try:
         for line in proc.stdout:
             tail = (tail + [line])[-200:]
@@ -85,18 +80,29 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
                 print(f"  [{m.group(3):>3}%] {m.group(1):<42} {m.group(2).lower()}", flush=True)
         rc = proc.wait()
     except KeyboardInterrupt:
+        # Keep what finished, whatever comes next: further Ctrl-C or SIGTERM are ignored while the suite stops
+        # (it got SIGINT too, from the terminal, or from here) and the results are saved.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         interrupted = True
-        proc.wait()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         rc = 130
     if os.path.exists(partial):
         with open(partial) as f:
             data = json.load(f)
     else:  # interrupted or crashed: pytest-benchmark wrote nothing, so rebuild from the stream
-        data = _from_stream(stream, names)
+        data = _from_stream(stream)
     for leftover in (partial, stream):
         if os.path.exists(leftover):
             os.unlink(leftover)
     shutil.rmtree(workdir, ignore_errors=True)
+    signal.signal(signal.SIGTERM, previous)
     if not data["benchmarks"]:
         if not interrupted:
             sys.stdout.write("".join(tail))

@@ -160,16 +160,18 @@ class CheckReport:
 def compare(backend_name: str, equivalence: str, case: Case, epochs: int, got, want) -> Comparison:
     """Measure one result against the reference's and give it a verdict."""
     tol = LONG_RUN_RTOL[equivalence]
-    finals = [(got.params.arrays()[k], v) for k, v in want.params.arrays().items()]
-    finals.append((np.array([got.loss]), np.array([want.loss])))
-    ulp_params = max(float(ulp_distance(a, b).max()) for a, b in finals)
-    ulp_losses = float(ulp_distance(got.losses, want.losses).max()) if want.losses.size else 0.0
-    max_abs = max(float(np.max(np.abs(a - b))) for a, b in finals + [(got.losses, want.losses)] if b.size)
+    params = [(got.params.arrays()[k], v) for k, v in want.params.arrays().items()]
+    final_loss = (np.array([got.loss]), np.array([want.loss]))
+    ulp_params = max(float(ulp_distance(a, b).max()) for a, b in params)
+    ulp_losses = max(float(ulp_distance(*final_loss)[0]),
+                     float(ulp_distance(got.losses, want.losses).max()) if want.losses.size else 0.0)
+    max_abs = max(float(np.max(np.abs(a - b))) for a, b in params + [final_loss, (got.losses, want.losses)] if b.size)
     max_rel = max(params_rel_err(got.params, want.params), rel_err(got.loss, want.loss),
                   rel_err(got.losses, want.losses))
     differ = np.flatnonzero(_ordered(got.losses) != _ordered(want.losses))
     params_differ = ulp_params > 0
-    first = int(differ[0]) if differ.size else (epochs if params_differ else None)
+    # the first recorded epoch that differs; else `epochs` if only the end differs (its parameters or its loss)
+    first = int(differ[0]) if differ.size else (epochs if params_differ or ulp_losses > 0 else None)
     if ulp_params == 0 and ulp_losses == 0:
         verdict = IDENTICAL
     elif not (max_rel <= tol):
@@ -227,8 +229,8 @@ def format_table(report: CheckReport) -> str:
         if r.verdict == UNAVAILABLE:
             lines.append(f"{r.backend:<10} {r.case:<13} {r.epochs:>6}  {r.verdict}")
             continue
-        first = "-" if r.first_diff_epoch is None else (
-            f"epoch {r.first_diff_epoch}" if r.first_diff_epoch < r.epochs or not r.params_differ else "final params")
+        first = ("-" if r.first_diff_epoch is None else f"epoch {r.first_diff_epoch}" if r.first_diff_epoch < r.epochs
+                 else "final params" if r.params_differ else "final loss")
         lines.append(f"{r.backend:<10} {r.case:<13} {r.epochs:>6}  {r.verdict:<16} {num(r.max_ulp_params, '.3g'):>10} "
                      f"{num(r.max_ulp_losses, '.3g'):>10} {num(r.max_abs, '.2e'):>9} {num(r.max_rel, '.2e'):>9}  {first}")
     lines.append("")

@@ -101,3 +101,17 @@ def test_bitwise_backends_are_identical_on_canonical_xor(backend, reference):
     X, Y = xorbench.xor_dataset()
     kw = dict(epochs=2_000, lr=1.0, record_every=1)
     assert_results_close(backend.train(params, X, Y, **kw), reference.train(params, X, Y, **kw), 0.0)
+
+
+@pytest.mark.filterwarnings("error")
+def test_the_callers_numpy_error_setting_changes_nothing(backend, reference):
+    """Under np.seterr(all="raise"), or with warnings as errors, every backend gives the usual numbers silently:
+    here exp underflows to 0 in the sigmoids, as IEEE arithmetic says it must."""
+    params = xorbench.Params(np.full((2, 4), 400.0), np.full(4, -400.0), np.full((4, 1), 800.0), np.full(1, -1600.0))
+    X, Y = xorbench.xor_dataset()
+    with np.errstate(all="raise"):
+        got = backend.train(params, X, Y, epochs=3, lr=1.0, record_every=1)
+        out = backend.predict(params, X)
+    want = reference.train(params, X, Y, epochs=3, lr=1.0, record_every=1)
+    assert_results_close(got, want, ONE_STEP_RTOL[backend.equivalence], loss_rtol=ONE_STEP_LOSS_RTOL[backend.equivalence])
+    assert rel_err(out, reference.predict(params, X)) <= ONE_STEP_RTOL[backend.equivalence]
