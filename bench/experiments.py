@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from tqdm import tqdm
 
 import xorbench
 
@@ -165,6 +166,17 @@ def _is_config(rec: dict) -> bool:
             and isinstance(rec.get("runs"), list))
 
 
+def _die_with_parent():
+    """A worker's initializer: on Linux, have the kernel kill this worker when its parent dies (kill -9
+    included), so no worker outlives the run; the resource tracker then sees its pipe close and exits too."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _append(path: str, rec: dict) -> None:
     with open(path, "a") as f:
         f.write(json.dumps(rec) + "\n")
@@ -186,26 +198,22 @@ def run(setting: Setting, hidden, lr, out: str, jobs: int = 2, progress=True) ->
     interrupted = False
     if todo:
         xorbench.get_backend(setting.backend)  # fail here, once, if it cannot load
-        start = time.perf_counter()
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx,
+                                   initializer=_die_with_parent)
+        bar = tqdm(total=len(todo), unit="config", desc="configurations", file=sys.stderr, disable=not progress)
         try:
             futures = {pool.submit(run_config, asdict(setting), h, r): (h, r) for h, r in todo}
-            for n, fut in enumerate(as_completed(futures), 1):
+            for fut in as_completed(futures):
                 rec = fut.result()
                 _append(path, rec)
                 done[futures[fut]] = rec
-                if progress:
-                    elapsed = time.perf_counter() - start
-                    eta = elapsed / n * (len(todo) - n)
-                    bar = "#" * int(30 * n / len(todo))
-                    print(f"\r[{bar:<30}] {n}/{len(todo)} configurations, {elapsed:.0f} s, ETA {eta:.0f} s ",
-                          end="", file=sys.stderr, flush=True)
-            if progress:
-                print(file=sys.stderr)
+                bar.update()
+            bar.close()
         except KeyboardInterrupt:
+            bar.close()
             interrupted = True
             print(f"\ninterrupted: {sum(1 for c in grid if c in done)} of {len(grid)} configurations are saved "
                   f"in {path}; run the same command again to resume", file=sys.stderr)

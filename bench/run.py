@@ -11,6 +11,8 @@ import sys
 import tempfile
 import time
 
+from tqdm import tqdm
+
 import xorbench
 from xorbench.bench import report, results
 from xorbench.bench.profiles import PINNED_ENV
@@ -72,14 +74,21 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             bufsize=1)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops a run as Ctrl-C does
+    bar = tqdm(unit="benchmark", desc="benchmarks", file=sys.stdout)
     try:
         for line in proc.stdout:
             tail = (tail + [line])[-200:]
+            collected = re.match(r"collected (\d+) items", line)
+            if collected:
+                bar.reset(total=int(collected.group(1)))
             m = re.match(r"\S+::(\S+) (PASSED|FAILED|ERROR|SKIPPED)\s*\[\s*(\d+)%\]", line)
             if m:
-                print(f"  [{m.group(3):>3}%] {m.group(1):<42} {m.group(2).lower()}", flush=True)
+                bar.write(f"  {m.group(1):<44} {m.group(2).lower()}")
+                bar.update()
         rc = proc.wait()
+        bar.close()
     except KeyboardInterrupt:
+        bar.close()
         # Keep what finished, whatever comes next: further Ctrl-C or SIGTERM are ignored while the suite stops
         # (it got SIGINT too, from the terminal, or from here) and the results are saved.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,20 @@ MAX_SAMPLES = 2**40  # samples, as the C kernels' XOR_MAX_SAMPLES
 #: because splitting so few samples costs more than it saves. The roofline's model uses the same threshold.
 PARALLEL_MIN = 4096
 MAX_THREADS = 4096  # the largest max_threads a threaded backend accepts
+
+
+#: "ran": a threaded kernel has run on more than one thread in this process; "forked_after": this process was
+#: forked from one where that had happened. GNU OpenMP (c-simd, and numba-fast's threading layer) cannot start
+#: threads again in such a child: it hangs or aborts. There, threaded backends run on one thread: the same bits.
+_threads = {"ran": False, "forked_after": False}
+
+
+def _after_fork_in_child():
+    _threads["forked_after"] = _threads["ran"]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class BackendUnavailable(RuntimeError):
@@ -367,8 +382,12 @@ class Backend:
         return type(self).max_threads is not None
 
     def threads_for(self, n_samples: int) -> int:
-        """The max_threads a threaded kernel gets for a batch: 1 below PARALLEL_MIN, else max_threads (0: all)."""
-        return 1 if n_samples < PARALLEL_MIN else self.max_threads
+        """The max_threads a threaded kernel gets for a batch: 1 below PARALLEL_MIN (or in a process forked after
+        threads ran, see _threads), else max_threads (0: all)."""
+        if n_samples < PARALLEL_MIN or _threads["forked_after"]:
+            return 1
+        _threads["ran"] = _threads["ran"] or self.max_threads != 1
+        return self.max_threads
 
     def trainer(self, params, X, Y, *, lr, loss="mse") -> Trainer:
         """A Trainer: the arguments validated and copied once, for any number of step() calls."""

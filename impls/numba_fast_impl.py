@@ -381,11 +381,11 @@ class NumbaFastBackend(Backend):
                 job.record_every, has_bias)
         if job.w1.shape == (2, 4) and job.w2.shape == (4, 1) and Xt.shape[1] < FUSED_BELOW:
             return train_241(*args)
-        if job.X.shape[0] < PARALLEL_MIN:
+        threads = self.threads_for(job.X.shape[0])
+        if threads == 1:  # a small batch, max_threads = 1, or a process forked after threads ran: the same bits
             return train_serial(*args)
         caller_threads = numba.get_num_threads()
-        numba.set_num_threads(min(self.threads_for(job.X.shape[0]) or numba.config.NUMBA_NUM_THREADS,
-                                  numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS))
         try:
             return train_threaded(*args)
         finally:

@@ -140,3 +140,34 @@ def test_killed_run_resumes_to_the_same_table(tmp_path):
     assert f"resuming: {n_before} of 6 configurations" in resumed.stderr
     fresh = subprocess.run(cmd + ["--out", str(tmp_path / "fresh")], capture_output=True, text=True, timeout=600)
     assert _rows(resumed.stdout) == _rows(fresh.stdout) and len(_rows(fresh.stdout)) == 2 + 6
+
+
+def test_kill_9_leaves_no_worker_behind(tmp_path):
+    """kill -9 of xorbench experiments: its spawned workers die with it, and the resource tracker exits too."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    exe = shutil.which("xorbench", path=os.path.dirname(sys.executable)) or "xorbench"
+    proc = subprocess.Popen([exe, "experiments", "--hidden", "2,3,4,8", "--lr", "0.5,1", "--seeds", "50",
+                             "--epochs", "200000", "--jobs", "2", "--out", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)  # workers started and busy
+
+    def children():
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+    kids = children()
+    assert kids, "no worker started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    alive = kids
+    while alive and time.time() < deadline:
+        time.sleep(0.2)
+        alive = [k for k in kids if os.path.exists(f"/proc/{k}") and
+                 open(f"/proc/{k}/stat").read().split()[2] != "Z"]
+    assert not alive, f"still running 10 s after kill -9: {alive}"
