@@ -29,6 +29,7 @@ from tqdm import tqdm
 import xorbench
 
 OK_MARGIN = 0.2
+BAR = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, ETA {remaining}]"  # tqdm's
 PLATEAU_RTOL = 0.01
 PLATEAU_TAIL = 0.25  # the fraction of the curve a plateau must be flat over
 FORMAT = 1
@@ -203,7 +204,7 @@ def run(setting: Setting, hidden, lr, out: str, jobs: int = 2, progress=True) ->
         ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx,
                                    initializer=_die_with_parent)
-        bar = tqdm(total=len(todo), unit="config", desc="configurations", file=sys.stderr, disable=not progress)
+        bar = tqdm(total=len(todo), desc="configurations", file=sys.stderr, disable=not progress, bar_format=BAR)
         try:
             futures = {pool.submit(run_config, asdict(setting), h, r): (h, r) for h, r in todo}
             for fut in as_completed(futures):

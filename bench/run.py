@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 import xorbench
 from xorbench.bench import report, results
+from xorbench.bench.experiments import BAR
 from xorbench.bench.profiles import PINNED_ENV
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -74,7 +75,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             bufsize=1)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops a run as Ctrl-C does
-    bar = tqdm(unit="benchmark", desc="benchmarks", file=sys.stdout)
+    bar = tqdm(desc="benchmarks", file=sys.stdout, bar_format=BAR)
     try:
         for line in proc.stdout:
             tail = (tail + [line])[-200:]

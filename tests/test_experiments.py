@@ -80,7 +80,7 @@ def test_tiny_grid_end_to_end_writes_plots(tmp_path):
     r = subprocess.run([XORBENCH, "experiments", "--hidden", "2,4", "--lr", "0.5,2", "--seeds", "5",
                         "--epochs", "2000", "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    assert "configurations" in r.stderr and "ETA" in r.stderr  # the progress bar
+    assert "configurations" in r.stderr and "4/4" in r.stderr and "ETA" in r.stderr  # the progress bar
     for name in ("experiments.md", "loss_curves.png", "heatmap.png"):
         assert (out / name).stat().st_size > 500
     md = (out / "experiments.md").read_text()
