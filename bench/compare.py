@@ -3,43 +3,25 @@ from __future__ import annotations
 
 import math
 
-from xorbench.bench.results import Run
+from scipy.stats import mannwhitneyu
+
+from xorbench.bench.results import Run, ratio_ci
 
 ALPHA = 0.05  # significance level of the two-sided Mann-Whitney U test
 SUSPICIOUS_SPEEDUP = 2.0  # a speed-up this large is flagged for a correctness look
 
 
 def mann_whitney_p(a, b) -> float:
-    """Two-sided p-value of the Mann-Whitney U test (normal approximation, tie-corrected, continuity)."""
-    n1, n2 = len(a), len(b)
-    if n1 < 2 or n2 < 2:
+    """Two-sided p-value of the Mann-Whitney U test (SciPy's: exact for small samples without ties, the normal
+    approximation otherwise); nan with fewer than 2 samples on a side."""
+    if len(a) < 2 or len(b) < 2:
         return math.nan
-    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    ranks = [0.0] * len(pooled)
-    tie_term = 0.0
-    i = 0
-    while i < len(pooled):
-        j = i
-        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[k] = (i + j) / 2 + 1
-        t = j - i + 1
-        tie_term += t ** 3 - t
-        i = j + 1
-    r1 = sum(r for r, (_, g) in zip(ranks, pooled) if g == 0)
-    u1 = r1 - n1 * (n1 + 1) / 2
-    mu = n1 * n2 / 2
-    n = n1 + n2
-    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
-    if sigma == 0:
-        return 1.0
-    z = (abs(u1 - mu) - 0.5) / sigma
-    return math.erfc(max(z, 0.0) / math.sqrt(2))
+    return float(mannwhitneyu(a, b, alternative="two-sided", method="auto").pvalue)
 
 
 def compare(base: Run, new: Run, threshold: float):
-    """Rows (name, base s/epoch, new s/epoch, speed ratio new vs base, p, status) and whether to fail."""
+    """Rows (name, base s/epoch, new s/epoch, speed ratio new vs base, its 95% interval, p, status) and whether to
+    fail: only a slowdown beyond the threshold, significant, and whose interval excludes 1 fails."""
     base_points = {p.name: p for p in base.points if p.kind != "startup"}
     rows, failed = [], False
     for p in new.points:
@@ -47,9 +29,13 @@ def compare(base: Run, new: Run, threshold: float):
             continue
         b = base_points[p.name]
         speed = b.per_epoch / p.per_epoch  # > 1: new is faster
-        pval = mann_whitney_p([t / b.K for t in b.data], [t / p.K for t in p.data])
+        base_s, new_s = [t / b.K for t in b.data], [t / p.K for t in p.data]
+        pval = mann_whitney_p(base_s, new_s)
+        lo, hi = ratio_ci(base_s, new_s)
         significant = pval < ALPHA
-        if speed < 1 / (1 + threshold):
+        if lo <= 1 <= hi:
+            status = "tie (the interval holds 1)"
+        elif speed < 1 / (1 + threshold):
             status = "SLOWER" if significant else "slower (not significant)"
             failed |= significant
         elif speed > 1 + threshold:
@@ -61,7 +47,7 @@ def compare(base: Run, new: Run, threshold: float):
             status = "within threshold"
         if math.isnan(pval):
             status += " (no raw samples: significance unknown)"
-        rows.append((p.name, b.per_epoch, p.per_epoch, speed, pval, status))
+        rows.append((p.name, b.per_epoch, p.per_epoch, speed, (lo, hi), pval, status))
     only_base = sorted(set(base_points) - {p.name for p in new.points})
     only_new = sorted({p.name for p in new.points if p.kind != "startup"} - set(base_points))
     return rows, failed, only_base, only_new
@@ -71,12 +57,14 @@ def format_compare(base: Run, new: Run, threshold: float) -> tuple[str, bool]:
     rows, failed, only_base, only_new = compare(base, new, threshold)
     lines = [f"base: {base.path} ({base.label}, {base.datetime})",
              f"new:  {new.path} ({new.label}, {new.datetime})",
-             f"threshold {threshold:.0%}, Mann-Whitney U at alpha {ALPHA}; ratio > 1 means new is faster", ""]
-    head = f"{'benchmark':<42} {'base/epoch':>11} {'new/epoch':>11} {'ratio':>7} {'p':>8}  status"
+             f"threshold {threshold:.0%}, Mann-Whitney U at alpha {ALPHA}; ratio > 1 means new is faster, with its "
+             f"95% bootstrap interval; an interval holding 1 is a tie", ""]
+    head = f"{'benchmark':<42} {'base/epoch':>11} {'new/epoch':>11} {'ratio (95% interval)':>22} {'p':>8}  status"
     lines += [head, "-" * len(head)]
-    for name, b, n, speed, pval, status in rows:
+    for name, b, n, speed, (lo, hi), pval, status in rows:
         p = "-" if math.isnan(pval) else f"{pval:.2g}"
-        lines.append(f"{name:<42} {_t(b):>11} {_t(n):>11} {speed:>6.2f}x {p:>8}  {status}")
+        ci = "" if math.isnan(lo) else f" ({lo:.2f}–{hi:.2f})"
+        lines.append(f"{name:<42} {_t(b):>11} {_t(n):>11} {f'{speed:.2f}x{ci}':>22} {p:>8}  {status}")
     if only_base:
         lines.append(f"\nonly in base: {', '.join(only_base)}")
     if only_new:

@@ -302,7 +302,7 @@ def plots(results: list, setting: Setting, out: str) -> list[str]:
             ax.tick_params(labelsize=7)
     fig.supxlabel("epoch", fontsize=9)
     fig.supylabel(f"{setting.loss} loss (median, 10–90% band over seeds; red: stuck runs)", fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0.03, 0, 1, 1))  # room for the shared y-label, which tight_layout does not see
     curves_png = os.path.join(out, "loss_curves.png")
     fig.savefig(curves_png, dpi=100)
     plt.close(fig)

@@ -5,8 +5,9 @@ import base64
 import html
 import math
 import os
+import re
 
-from xorbench.bench.results import NOISE_CV, Run, write_atomic
+from xorbench.bench.results import NOISE_CV, Run, speedup, write_atomic
 from xorbench.impls.registry import PEERS, REFERENCE
 
 TRADES = ("fma", "simd", "threads", "exp", "fastmath")
@@ -27,6 +28,25 @@ def ratio(x: float) -> str:
     return "-" if not math.isfinite(x) else (f"{x:.3g}×" if x < 100 else f"{x:,.0f}×")
 
 
+def ratio_with_ci(r: float, lo: float, hi: float) -> str:
+    """`2.60× (2.52–2.68)`: a ratio and its 95% interval; a tie when the interval holds 1."""
+    if not math.isfinite(lo):
+        return ratio(r)
+    core = f"{ratio(r)} ({_num(lo)}–{_num(hi)})"
+    return f"tie: {core}" if lo <= 1 <= hi else core
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}" if x < 100 else f"{x:,.0f}"
+
+
+def versus(p, q, per: str = "epoch") -> str:
+    """How many times faster p is than q, with its interval ("1×" for a point against itself)."""
+    if p is q:
+        return "1×"
+    return ratio_with_ci(*speedup(p, q, per))
+
+
 class Table:
     def __init__(self, title, header, rows, notes=()):
         self.title, self.header, self.rows, self.notes = title, header, rows, list(notes)
@@ -39,10 +59,26 @@ class Table:
         return "\n".join(out) + "\n"
 
     def html(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in self.rows)
-        notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in self.notes)
-        return f"<h3>{html.escape(self.title)}</h3><table><tr>{head}</tr>{body}</table>{notes}"
+        head = "<tr>" + "".join(f"<th>{_inline(h)}</th>" for h in self.header) + "</tr>" if any(self.header) else ""
+        body = "".join("<tr>" + "".join(_cell(c) for c in r) + "</tr>" for r in self.rows)
+        notes = "".join(f"<p class='note'>{_inline(n)}</p>" for n in self.notes)
+        return f"<h3>{_inline(self.title)}</h3><div class='scroll'><table>{head}{body}</table></div>{notes}"
+
+
+NUMERIC = re.compile(r"^[-+]?[\d.,]+(e[-+]?\d+)?\s*(×|[kMG%]|µs|ms|s)?(\s*\(.*\))?$")
+
+
+def _cell(value) -> str:
+    """A table cell: numbers (and ratios, rates) right-aligned and never wrapped; prose left-aligned."""
+    text = str(value)
+    cls = " class='num'" if NUMERIC.match(text.strip()) else ""
+    return f"<td{cls}>{_inline(text)}</td>"
+
+
+def _inline(text: str) -> str:
+    """Escaped text with `code` spans as <code>, as Markdown shows them."""
+    parts = html.escape(str(text)).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _flag(p) -> str:
@@ -52,7 +88,7 @@ def _flag(p) -> str:
 
 def xor_table(run: Run) -> Table:
     pts = {p.backend: p for p in run.by_kind("xor")}
-    fastest = max((p.epochs_per_s for p in pts.values()), default=math.nan)
+    fastest = max(pts.values(), key=lambda p: p.epochs_per_s, default=None)
     ref = pts.get(REFERENCE)
     rows = []
     for b in run.backends:
@@ -60,12 +96,12 @@ def xor_table(run: Run) -> Table:
             continue
         p = pts[b]
         lo, hi = p.epochs_per_s_iqr
-        vs_ref = p.epochs_per_s / ref.epochs_per_s if ref else math.nan
-        rows.append([b, rate(p.epochs_per_s), f"{rate(lo)}–{rate(hi)}", ratio(vs_ref),
-                     ratio(p.epochs_per_s / fastest), f"{p.K:,}", p.rounds, _flag(p)])
+        rows.append([b, rate(p.epochs_per_s), f"{rate(lo)}–{rate(hi)}", versus(p, ref) if ref else "-",
+                     versus(p, fastest), f"{p.K:,}", p.rounds, _flag(p)])
     return Table("Canonical XOR (2-4-1, N=4, lr 1): epochs/s",
                  ["backend", "epochs/s", "IQR", f"× vs {REFERENCE}", "× vs fastest", "K epochs/call", "rounds", "noise"],
-                 rows, ["epochs/s = K / median call time; IQR from the first and third quartile of call times."])
+                 rows, ["epochs/s = K / median call time; IQR from the first and third quartile of call times. Ratios "
+                        "carry a 95% bootstrap interval from the rounds; one whose interval holds 1 is a tie."])
 
 
 def notebook_table(run: Run) -> Table | None:
@@ -199,7 +235,7 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
                        + (" ⚠" if p.noise() else ""))
         ref = at.get(REFERENCE, {}).get(x)
         best = max((points[x] for points in at.values() if x in points), key=lambda p: p.samples_per_s)
-        row.append(f"{best.backend} ({ratio(best.samples_per_s / ref.samples_per_s) if ref else '-'} vs {REFERENCE})")
+        row.append(f"{best.backend} ({versus(best, ref, 'sample') if ref else '-'} vs {REFERENCE})")
         rows.append(row)
     title = ("Batch sweep (hidden 4, lr 0.1): samples/s (epochs/s)" if kind == "batch"
              else f"Hidden-width sweep (N={fixed}, lr 0.1): samples/s (epochs/s)")
@@ -338,7 +374,8 @@ def machine_table(run: Run) -> Table:
     rows = [["CPU", f"{m.get('cpu')} ({m.get('cores')} cores, {m.get('machine')})"],
             ["system", m.get("system", "?")],
             ["versions", ", ".join(f"{k} {val}" for k, val in v.items() if val)],
-            ["BLAS/OpenMP threads", ", ".join(f"{k}={val}" for k, val in m.get("threads", {}).items())],
+            ["thread settings", ", ".join(f"{k}={'unset' if val is None else val}"
+                                          for k, val in m.get("threads", {}).items())],
             ["GC while timing", "disabled" if m.get("gc_disabled_while_timing") else "enabled"],
             ["profile", m.get("profile", {}).get("name", "?")],
             ["commit", str(m.get("commit"))],
@@ -347,7 +384,7 @@ def machine_table(run: Run) -> Table:
         if f.get("available") and "cflags" in f:
             rows.append([f"{name} build", f"{f.get('cc')} {f.get('compiler')}: {' '.join(f['cflags'])} "
                                           f"(plus Python's: {f.get('python_cflags')})"])
-    return Table("Machine and build", ["", ""], rows)
+    return Table("Machine and build", ["fact", "value"], rows)
 
 
 def unavailable_table(run: Run) -> Table | None:
@@ -403,7 +440,7 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
         made.append((name, "Canonical XOR: epochs/s per backend"))
     gran = {p.backend: p for p in run.by_kind("granularity")}
     if gran:
-        fig, ax = plt.subplots(figsize=(6.4, 4))
+        fig, ax = plt.subplots(figsize=(7.6, 4))
         for i, b in enumerate(b for b in run.backends if b in gran):
             curve = gran[b].extra["curve"]
             ax.plot([k for k, _ in curve], [r for _, r in curve], marker=MARKERS[i % len(MARKERS)], label=b)
@@ -413,7 +450,7 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
         ax.set_ylabel("epochs/s")
         ax.set_title(f"Granularity on canonical XOR — {run.label}", fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         name = f"{stem}granularity.png"
         fig.savefig(os.path.join(folder, name), dpi=110)
@@ -425,24 +462,136 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
         series = sweep_series(run, kind, fixed)
         if not series:
             continue
-        fig, ax = plt.subplots(figsize=(6.4, 4))
+        fig, ax = plt.subplots(figsize=(7.6, 4))
+        any_noisy = False
         for i, (b, s) in enumerate(series.items()):
             ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], marker=MARKERS[i % len(MARKERS)], label=b)
             noisy = [(x, p.samples_per_s) for x, p in s if p.noise()]
             if noisy:
-                ax.scatter(*zip(*noisy), s=120, facecolors="none", edgecolors="red")
+                ax.scatter(*zip(*noisy), s=90, marker="x", color="black", zorder=3,
+                           label=None if any_noisy else f"⚠ noisy (CV > {NOISE_CV:.0%})")
+                any_noisy = True
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("samples/s (epochs/s × N)")
         ax.set_title(f"samples/s against {xlabel} — {run.label}", fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: it hides no line
         fig.tight_layout()
         name = f"{stem}{kind}{'' if fixed is None else f'-N{fixed}'}.png"
         fig.savefig(os.path.join(folder, name), dpi=110)
         plt.close(fig)
-        made.append((name, f"samples/s against {xlabel}; red circles mark noisy points"))
+        made.append((name, f"samples/s against {xlabel}; black crosses mark noisy points"))
+    return made
+
+
+# ---------------------------------------------------------------- machines side by side
+
+
+def _points(run: Run) -> dict:
+    """{(table, x): {backend: point}}: canonical XOR (x None) and every sweep point (x = N or hidden)."""
+    out = {("xor", None): {p.backend: p for p in run.by_kind("xor")}}
+    for p in run.by_kind("batch"):
+        out.setdefault(("batch", p.N), {})[p.backend] = p
+    for p in run.by_kind("hidden"):
+        out.setdefault((f"hidden N={p.N}", p.hidden), {})[p.backend] = p
+    return out
+
+
+def _where(key) -> str:
+    table, x = key
+    return "canonical XOR" if table == "xor" else f"batch N={x:,}" if table == "batch" else f"{table}, hidden {x}"
+
+
+def comparison_tables(runs: list[Run]) -> list[Table]:
+    """Machines side by side: for XOR and every sweep point, each run's rate and × vs python, and each run against
+    the first, per backend, with 95% intervals; then where the order of backends changes between machines."""
+    names = [f"{chr(65 + i)}" for i in range(len(runs))]  # A, B, ...: the runs, in the order given
+    legend = "; ".join(f"{n}: {r.label} ({os.path.basename(r.path)})" for n, r in zip(names, runs))
+    per_run = [_points(r) for r in runs]
+    keys = [k for k in per_run[0] if all(k in pr for pr in per_run[1:])]
+    backends = []
+    for r in runs:
+        backends += [b for b in r.backends if b not in backends]
+    tables = []
+    for table in dict.fromkeys(t for t, _ in keys):
+        rows = []
+        for key in (k for k in keys if k[0] == table):
+            for b in backends:
+                pts = [pr[key].get(b) for pr in per_run]
+                if all(p is None for p in pts):
+                    continue
+                per = "epoch" if table == "xor" else "sample"
+                row = [] if table == "xor" else [key[1]]
+                row.append(b)
+                for pr, p in zip(per_run, pts):
+                    ref = pr[key].get(REFERENCE)
+                    value = "-" if p is None else rate(p.epochs_per_s if per == "epoch" else p.samples_per_s)
+                    row += [value, versus(p, ref, per) if p is not None and ref is not None else "-"]
+                row += [versus(p, pts[0], per) if p is not None and pts[0] is not None else "-" for p in pts[1:]]
+                rows.append(row)
+        unit = "epochs/s" if table == "xor" else "samples/s"
+        header = ([] if table == "xor" else ["N" if table == "batch" else "hidden"]) + ["backend"]
+        for n in names:
+            header += [f"{n}: {unit}", f"{n}: × vs {REFERENCE}"]
+        header += [f"{n} vs A" for n in names[1:]]
+        title = ("Canonical XOR, machine by machine" if table == "xor"
+                 else f"{'Batch sweep' if table == 'batch' else 'Hidden-width sweep, ' + table.split()[1]}, "
+                      "machine by machine")
+        tables.append(Table(title, header, rows, [legend + ". Ratios carry a 95% bootstrap interval from the rounds; "
+                                                  "one whose interval holds 1 is a tie."]))
+    changes = []
+    for key in keys:
+        order = [sorted(pr[key], key=lambda b: -pr[key][b].epochs_per_s) for pr in per_run]
+        for j in range(1, len(runs)):
+            common = [b for b in order[0] if b in order[j]]
+            flips = [(a, b) for i, a in enumerate(common) for b in common[i + 1:]
+                     if order[j].index(a) > order[j].index(b)]
+            changes += [f"{_where(key)}: {a} is ahead of {b} on A, behind it on {names[j]}." for a, b in flips]
+    tables.append(Table("Where the order of backends changes between machines", ["change"],
+                        [[c] for c in changes] or [["The order of backends is the same on every machine."]],
+                        [legend + ". By median rate; a change between two backends whose ratio is a tie on either "
+                                  "machine is noise, not a difference of the machines."]))
+    return tables
+
+
+def comparison_plots(runs: list[Run], folder: str) -> list[tuple[str, str]]:
+    """The sweeps with every run in one plot: a colour per backend, a line style per machine."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    styles = ["-", "--", ":", "-."]
+    made = []
+    sweeps = [("batch", None, "batch size N (hidden 4)")]
+    sweeps += [("hidden", n, f"hidden width (N={n})") for n in sorted({p.N for p in runs[0].by_kind("hidden")})]
+    for kind, fixed, xlabel in sweeps:
+        fig, ax = plt.subplots(figsize=(7.6, 4.4))
+        colours = {}
+        for i, run in enumerate(runs):
+            for b, s in sweep_series(run, kind, fixed).items():
+                colour = colours.setdefault(b, f"C{len(colours) % 10}")
+                ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], linestyle=styles[i % len(styles)],
+                        color=colour, marker=MARKERS[list(colours).index(b) % len(MARKERS)], markersize=4,
+                        label=f"{b} ({chr(65 + i)})")
+        if not colours:
+            plt.close(fig)
+            continue
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("samples/s")
+        ax.set_title("samples/s against " + xlabel + ": " + ", ".join(
+            f"{chr(65 + i)} {styles[i % len(styles)]}" for i in range(len(runs))), fontsize=9)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 + len(runs) // 2)
+        fig.tight_layout()
+        name = f"compare-{kind}{'' if fixed is None else f'-N{fixed}'}.png"
+        fig.savefig(os.path.join(folder, name), dpi=110)
+        plt.close(fig)
+        made.append((name, f"samples/s against {xlabel}, every machine: a line style per machine"))
     return made
 
 
@@ -476,6 +625,23 @@ def write(runs: list[Run], folder: str) -> list[str]:
     md = ["# xorbench speed report", "", HOW_TO_READ, ""]
     body = [f"<h1>xorbench speed report</h1><p>{html.escape(HOW_TO_READ)}</p>"]
     written = []
+
+    def figure(name, caption):
+        written.append(os.path.join(folder, name))
+        md.extend([f"![{caption}]({name})", ""])
+        with open(os.path.join(folder, name), "rb") as f:
+            data = base64.b64encode(f.read()).decode()
+        body.append(f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}'>"
+                    f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+    if len(runs) > 1:
+        md += ["## Machines side by side", ""]
+        body.append("<h2>Machines side by side</h2>")
+        for t in comparison_tables(runs):
+            md.append(t.md())
+            body.append(t.html())
+        for name, caption in comparison_plots(runs, folder):
+            figure(name, caption)
     for i, run in enumerate(runs):
         stem = "" if len(runs) == 1 else f"run{i + 1}-"
         md += [f"## {run.label} — {run.datetime}", "", f"Source: `{os.path.basename(run.path)}`", ""]
@@ -485,17 +651,14 @@ def write(runs: list[Run], folder: str) -> list[str]:
             md.append(t.md())
             body.append(t.html())
         for name, caption in plots(run, folder, stem):
-            written.append(os.path.join(folder, name))
-            md += [f"![{caption}]({name})", ""]
-            with open(os.path.join(folder, name), "rb") as f:
-                data = base64.b64encode(f.read()).decode()
-            body.append(f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}'>"
-                        f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+            figure(name, caption)
     style = ("body{font-family:system-ui,sans-serif;max-width:72em;margin:2em auto;padding:0 1em;color:#222}"
+             ".scroll{overflow-x:auto;max-width:100%}"
              "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;"
-             "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}"
-             "img{max-width:100%}")
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>xorbench speed report</title>"
+             "text-align:left;vertical-align:top}td.num{text-align:right;white-space:nowrap}"
+             ".note{color:#555;font-size:.9em}img{max-width:100%;height:auto}")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>xorbench speed report</title>"
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
     for name, text in (("report.md", "\n".join(md)), ("report.html", page)):
         path = os.path.join(folder, name)
@@ -503,6 +666,31 @@ def write(runs: list[Run], folder: str) -> list[str]:
         written.append(path)
     write_atomic(manifest, "\n".join(os.path.basename(p) for p in written) + "\n")
     return written
+
+
+REFERENCE_RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "docs", "results")
+
+
+def against_references(run: Run, folder: str = REFERENCE_RUNS) -> str:
+    """A few lines: this run's XOR epochs/s against each shipped full run (docs/results/), backend by backend."""
+    from xorbench.bench import results
+
+    if not os.path.isdir(folder):
+        return "(no reference runs here: docs/results/ ships with the repository, not with the wheel)"
+    lines = []
+    mine = {p.backend: p for p in run.by_kind("xor")}
+    for name in sorted(f for f in os.listdir(folder) if f.endswith(".json")):
+        try:
+            ref = results.load(os.path.join(folder, name))
+        except results.ResultsError as e:
+            lines.append(f"(skipped {name}: {e})")
+            continue
+        theirs = {p.backend: p for p in ref.by_kind("xor")}
+        common = [b for b in run.backends if b in mine and b in theirs]
+        if common:
+            lines.append(f"your machine vs {ref.label} ({name}), canonical XOR epochs/s:")
+            lines.append("  " + ", ".join(f"{b} {versus(mine[b], theirs[b])}" for b in common))
+    return "\n".join(lines)
 
 
 def summary(run: Run) -> str:

@@ -39,6 +39,34 @@ def write_json(path: str, data) -> None:
     write_atomic(path, json.dumps(data, indent=1, default=str))
 
 
+def ratio_ci(slow, fast, confidence: float = 0.95) -> tuple[float, float]:
+    """A bootstrap confidence interval of median(slow) / median(fast): how many times faster `fast` is, from two
+    samples of seconds per epoch (or per anything, alike in both), each resampled independently. (nan, nan) with
+    fewer than 2 rounds on a side."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    if len(slow) < 2 or len(fast) < 2:
+        return math.nan, math.nan
+
+    def speed(s, f, axis=-1):
+        return np.median(s, axis=axis) / np.median(f, axis=axis)
+
+    res = bootstrap((np.asarray(slow, dtype=float), np.asarray(fast, dtype=float)), speed, vectorized=True,
+                    paired=False, confidence_level=confidence, n_resamples=2000, method="percentile",
+                    rng=np.random.default_rng(0))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def speedup(p: "Point", q: "Point", per: str = "epoch") -> tuple[float, float, float]:
+    """(how many times faster p is than q, and its 95% interval) per epoch, or per sample with per="sample"."""
+    unit_p, unit_q = (p.K, q.K) if per == "epoch" else (p.K * p.N, q.K * q.N)
+    times_p = [t / unit_p for t in p.data] or [p.median / unit_p]
+    times_q = [t / unit_q for t in q.data] or [q.median / unit_q]
+    lo, hi = ratio_ci(times_q, times_p)
+    return (q.median / unit_q) / (p.median / unit_p), lo, hi
+
+
 class ResultsError(Exception):
     """A result file that cannot be read as an xorbench run; the message names the file and the problem."""
 

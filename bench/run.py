@@ -79,7 +79,7 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     try:
         for line in proc.stdout:
             tail = (tail + [line])[-200:]
-            collected = re.match(r"collected (\d+) items", line)
+            collected = re.search(r"collected (\d+) items", line)
             if collected:
                 bar.reset(total=int(collected.group(1)))
             m = re.match(r"\S+::(\S+) (PASSED|FAILED|ERROR|SKIPPED)\s*\[\s*(\d+)%\]", line)
@@ -133,4 +133,6 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     print(f"\nresults: {final}\nreport:  {os.path.join(out, 'report.md')} and report.html "
           f"({len(written) - 2} plots)\n")
     print(report.summary(run_))
+    print()
+    print(report.against_references(run_))
     return 0 if rc == 0 and not interrupted else (130 if interrupted else 1)

@@ -186,12 +186,16 @@ class NumbaBackend(Backend):
     simd = "none (scalar loops)"
     exp = EXP_SOURCE
 
-    def _train(self, job, losses):
+    def _prepare(self, job):
+        # every argument but the epochs and the loss history, prepared once for a trainer's many calls
         has_bias = job.b1 is not None
-        b1 = job.b1 if has_bias else _NO_BIAS
-        b2 = job.b2 if has_bias else _NO_BIAS
-        return train(job.w1, b1, job.w2, b2, losses, job.X, job.Y,
-                     job.epochs, job.lr, job.loss == "mse", job.record_every, has_bias)
+        w1, b1, w2, b2 = job.w1, job.b1 if has_bias else _NO_BIAS, job.w2, job.b2 if has_bias else _NO_BIAS
+        X, Y, lr, mse = job.X, job.Y, job.lr, job.loss == "mse"
+
+        def run(epochs, record_every, losses):
+            return train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias)
+
+        return run
 
     def _predict(self, job, out):
         w1, b1, w2, b2, X = job.w1, job.b1, job.w2, job.b2, job.X

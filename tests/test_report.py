@@ -32,9 +32,10 @@ def test_report_tables_hold_the_numbers(written):
     out, _ = written
     md = (out / "report.md").read_text()
     xor = md[md.index("### Canonical XOR"):md.index("### Crossing")]
-    assert row(xor, "python")[1:5] == ["50k", "49.8k–50.3k", "1×", "0.0125×"]
-    assert row(xor, "numpy")[1:5] == ["40k", "39.8k–40.2k", "0.8×", "0.01×"]
-    assert row(xor, "c")[1:6] == ["4M", "3.98M–4.02M", "80×", "1×", "20,000"]
+    assert row(xor, "python")[1:4] == ["50k", "49.8k–50.3k", "1×"] and row(xor, "python")[4].startswith("0.0125× (")
+    assert row(xor, "numpy")[1:3] == ["40k", "39.8k–40.2k"] and row(xor, "numpy")[3].startswith("0.8× (")
+    assert row(xor, "c")[1:3] == ["4M", "3.98M–4.02M"] and row(xor, "c")[3].startswith("80× (")
+    assert row(xor, "c")[4:6] == ["1×", "20,000"]
     boundary = md[md.index("### Crossing"):md.index("### Granularity")]
     # step(1) 4.5, bare 1.0 (0 epochs) and 2.0 (1 epoch): one epoch of work 1.0, Python-side 2.5
     assert row(boundary, "c")[1:8] == ["4.50", "1.00", "1.00", "2.50", "the foreign call", "20.0", ""]
@@ -44,7 +45,8 @@ def test_report_tables_hold_the_numbers(written):
     assert row(granularity, "c")[1:] == ["1M", "3M", "3.9M", "4M", "4M", "16"]
     assert row(granularity, "python")[1:] == ["50k", "50k", "-", "-", "50k", "1"]
     batch = md[md.index("### Batch"):]
-    assert row(batch, "64")[1:6] == ["200k (3.12k ep/s)", "2M (31.2k ep/s)", "16M (250k ep/s)", "-", "c (80× vs python)"]
+    assert row(batch, "64")[1:5] == ["200k (3.12k ep/s)", "2M (31.2k ep/s)", "16M (250k ep/s)", "-"]
+    assert row(batch, "64")[5].startswith("c (80× (") and row(batch, "64")[5].endswith(") vs python)")
 
 
 def test_report_states_the_crossover(written):
@@ -65,7 +67,7 @@ def test_report_lists_unavailable_backends_and_machine(written):
     md = (written[0] / "report.md").read_text()
     assert row(md, "ghost")[1] == "ghost is not built. Fix: pip install -e ."
     assert "-ffp-contract=off" in row(md, "c build")[1]
-    assert row(md, "BLAS/OpenMP threads")[1] == "OPENBLAS_NUM_THREADS=1"
+    assert row(md, "thread settings")[1] == "OPENBLAS_NUM_THREADS=1"
 
 
 def test_html_is_self_contained_and_plots_exist(written):
@@ -79,9 +81,25 @@ def test_html_is_self_contained_and_plots_exist(written):
 
 
 def test_report_side_by_side(tmp_path, capsys):
+    """Two runs: one table a point with a column per machine and the ratio between them, the order changes, and
+    the plots with a line style per machine; then each run's own report, as before."""
     assert main(["report", BASE, NEW, "--out", str(tmp_path)]) == 0
     md = (tmp_path / "report.md").read_text()
     assert md.count("## Test machine") == 2 and (tmp_path / "run2-xor.png").exists()
+    side = md[md.index("## Machines side by side"):md.index("## Test machine")]
+    xor = side[side.index("### Canonical XOR, machine by machine"):side.index("### Batch")]
+    c = row(xor, "c")  # c: 4M on A, 3.2M on B (25% longer calls): B is 0.8x A
+    assert c[1] == "4M" and c[3] == "3.2M" and c[5].startswith("0.8× (") and not c[5].startswith("tie")
+    assert row(xor, "numba")[5].startswith("3× (")  # numba: 3x faster on B
+    assert row(xor, "python")[5].startswith("tie: 1×")  # the same timings on both: a tie, never a win
+    assert "canonical XOR: c is ahead of numba on A, behind it on B." in side
+    assert (tmp_path / "compare-batch.png").stat().st_size > 1000
+
+
+def test_ratios_carry_intervals_and_ties_are_called_ties(written):
+    md = (written[0] / "report.md").read_text()
+    xor = md[md.index("### Canonical XOR"):md.index("### Crossing")]
+    assert row(xor, "python")[3] == "1×" and re.fullmatch(r"0\.0125× \(0\.01\d+–0\.01\d+\)", row(xor, "python")[4])
 
 
 @pytest.mark.parametrize("bad,message", [
@@ -129,12 +147,18 @@ def test_compare_exit_codes(capsys):
     assert main(["compare", BASE, NEW, "--threshold", "lots"]) == 2
 
 
+def test_mann_whitney_is_exact_for_small_samples():
+    """Three rounds against three, no ties: the exact p is 2/20 = 0.1 (the normal approximation says 0.08)."""
+    assert mann_whitney_p([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]) == pytest.approx(0.1, rel=1e-12)
+
+
 def test_mann_whitney_matches_scipy_values():
-    # reference p-values from scipy.stats.mannwhitneyu(a, b, method="asymptotic", use_continuity=True)
+    # with ties, the normal approximation (tie-corrected, with continuity), as scipy.stats.mannwhitneyu gives it
     assert mann_whitney_p([1, 1, 2, 2, 3], [2, 2, 3, 3, 4]) == pytest.approx(0.12512238701328704, rel=1e-12)
     a = [0.1, 0.4, 0.35, 0.8, 0.45, 0.6, 0.2]
     assert mann_whitney_p(a, a) == 1.0
-    assert mann_whitney_p(a, [x + 10 for x in a]) == pytest.approx(0.0022, abs=2e-4)
+    # no ties: exact, 2 / C(14, 7) for two samples of 7 that do not overlap at all
+    assert mann_whitney_p(a, [x + 10 for x in a]) == pytest.approx(2 / 3432, rel=1e-12)
     assert mann_whitney_p([1.0], [2.0]) != mann_whitney_p([1.0], [2.0])  # nan: too few samples
 
 
@@ -142,3 +166,13 @@ def test_report_says_what_each_peer_trades(written):
     md = (written[0] / "report.md").read_text()
     peers = md[md.index("### Peers"):]
     assert row(peers, "jax")[1:5] == ["one XLA program per call", "500 ms", "c 4×", "c 2×"]
+
+
+def test_a_run_is_set_against_the_shipped_reference_runs(tmp_path):
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    (refs / "ref.json").write_text(open(BASE).read())
+    text = report.against_references(results.load(NEW), str(refs))
+    assert "your machine vs Test machine (ref.json)" in text
+    assert "c 0.8× (" in text and "numba 3× (" in text and "python tie: 1×" in text
+    assert "no reference runs" in report.against_references(results.load(NEW), str(tmp_path / "none"))

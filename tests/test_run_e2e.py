@@ -2,6 +2,7 @@
 packages of its own; and Ctrl-C in the middle of it."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -56,6 +57,8 @@ def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
     for png in ("xor.png", "granularity.png", "batch.png", "hidden-N4.png"):
         assert (tmp_path / png).stat().st_size > 1000
     assert "× vs python" in out.stdout and "numpy overtakes python" in md
+    done = re.findall(r"benchmarks: 100%\|[^|]*\| (\d+)/(\d+) \[[^]]* elapsed, ETA", out.stdout)
+    assert done and done[-1][0] == done[-1][1]  # the progress bar knew the total and reached it
 
 
 INTERRUPTS = {
