@@ -65,7 +65,7 @@ class Table:
         return f"<h3>{_inline(self.title)}</h3><div class='scroll'><table>{head}{body}</table></div>{notes}"
 
 
-NUMERIC = re.compile(r"^[-+]?[\d.,]+(e[-+]?\d+)?\s*(×|[kMG%]|µs|ms|s)?(\s*\(.*\))?$")
+NUMERIC = re.compile(r"^(tie: )?[-+]?[\d.,]+(e[-+]?\d+)?\s*(×|[kMG%]|µs|ms|s)?(–[\d.,]+[kMG]?)?(\s*\(.*\))?$")
 
 
 def _cell(value) -> str:

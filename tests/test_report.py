@@ -176,3 +176,16 @@ def test_a_run_is_set_against_the_shipped_reference_runs(tmp_path):
     assert "your machine vs Test machine (ref.json)" in text
     assert "c 0.8× (" in text and "numba 3× (" in text and "python tie: 1×" in text
     assert "no reference runs" in report.against_references(results.load(NEW), str(tmp_path / "none"))
+
+
+def test_html_reads_well_on_a_phone_and_a_desk(written):
+    """Checked by eye in headless Chromium at 1400 and 420 px (python -m xorbench.bench.screenshot); held here:
+    a viewport, tables that scroll in their own box, numbers right-aligned and unwrapped, prose left-aligned,
+    `code` as code, no empty header row, no Python reprs."""
+    page = (written[0] / "report.html").read_text()
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in page
+    assert page.count("<div class='scroll'><table>") == page.count("<table>")
+    assert "<td class='num'>49.8k–50.3k</td>" in page and "<td>python</td>" in page
+    assert report.Table("With `xorbench check`", ["a"], [["`x`"]]).html().startswith(
+        "<h3>With <code>xorbench check</code></h3>") and "`" not in page
+    assert "<tr><th></th><th></th></tr>" not in page and "=None" not in page and "False" not in page
