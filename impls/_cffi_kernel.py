@@ -5,7 +5,7 @@ import importlib
 import json
 import os
 
-from .core import BackendUnavailable
+from .core import Backend, BackendUnavailable
 
 BUILD_FIX = "Fix: pip install -e .  (from the xorbench checkout; it compiles csrc/ with the system C compiler)"
 LOSS_KIND = {"mse": 0, "sse": 1}  # XOR_LOSS_MSE, XOR_LOSS_SSE
@@ -88,3 +88,19 @@ class Kernel:
             raise MemoryError(f"{self.module}: could not allocate the work buffer")
         why = {self.lib.XOR_ERR_SIZE: "size mismatch", self.lib.XOR_ERR_ARG: "bad argument"}.get(rc, rc)
         raise RuntimeError(f"{self.module} rejected its arguments ({why}); this is a bug in its Python wrapper")
+
+
+class CffiBackend(Backend):
+    """A backend whose kernel is one compiled cffi extension: subclasses set `kernel = Kernel("<name>")`."""
+
+    kernel: Kernel
+
+    def _prepare(self, job):
+        return self.kernel.prepare(job)
+
+    def _predict(self, job, out):
+        self.kernel.forward(job, out)
+
+    def build_info(self):
+        import cffi
+        return {"cffi": cffi.__version__, **self.kernel.info}

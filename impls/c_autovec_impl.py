@@ -7,13 +7,12 @@ denormals. Not bit-identical to the reference, by those flags; held to the "fast
 """
 from __future__ import annotations
 
-from ._cffi_kernel import Kernel
-from .core import Backend
+from ._cffi_kernel import CffiBackend, Kernel
 
 K = Kernel("c-autovec")
 
 
-class CAutovecBackend(Backend):
+class CAutovecBackend(CffiBackend):
     name = "c-autovec"
     equivalence = "fast"
     description = "the strict kernel's source (csrc/xor_net.c) compiled -O3 -march=native -ffast-math, through cffi"
@@ -23,13 +22,4 @@ class CAutovecBackend(Backend):
     simd = "whatever GCC auto-vectorizes for -march=native"
     exp = "libm, or libmvec where GCC vectorizes the loop"
     fastmath = "-ffast-math (compile only)"
-
-    def _prepare(self, job):
-        return K.prepare(job)
-
-    def _predict(self, job, out):
-        K.forward(job, out)
-
-    def build_info(self):
-        import cffi
-        return {"cffi": cffi.__version__, **K.info}
+    kernel = K

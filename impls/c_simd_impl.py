@@ -9,14 +9,14 @@ Not bit-identical, by design; held to the "fast" tolerances. Forced differences 
 """
 from __future__ import annotations
 
-from ._cffi_kernel import Kernel
-from .core import PARALLEL_MIN, Backend
+from ._cffi_kernel import CffiBackend, Kernel
+from .core import PARALLEL_MIN
 
 K = Kernel("c-simd")
 PATH = K.ffi.string(K.lib.xor_simd_path()).decode()
 
 
-class CSimdBackend(Backend):
+class CSimdBackend(CffiBackend):
     name = "c-simd"
     equivalence = "fast"
     description = f"C with SIMD across samples ({PATH}), own vector exp, FMA, OpenMP threads for large batches"
@@ -26,15 +26,10 @@ class CSimdBackend(Backend):
     simd = PATH
     exp = "own vectorized (Cody-Waite + degree-12 polynomial)"
     max_threads = 0
+    kernel = K
 
     def threads(self):
         return f"up to {K.lib.xor_simd_max_threads()} (OpenMP) for N >= {PARALLEL_MIN}"
 
     def _prepare(self, job):
         return K.prepare(job, self.threads_for(job.X.shape[0]))
-
-    def _predict(self, job, out):
-        K.forward(job, out)
-
-    def build_info(self):
-        return K.info

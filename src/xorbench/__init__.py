@@ -5,27 +5,9 @@
     X, Y = xorbench.xor_dataset()
     result = xorbench.get_backend("c").train(params, X, Y, epochs=10_000, lr=1.0)
 
-The implementations live in xorbench.impls, the benchmark suite and command line in xorbench.bench.
+The public API is xorbench.impls's (get_backend, available, names, init_params, xor_dataset, noisy_xor,
+Params, TrainResult, Backend, ...); the implementations live in xorbench.impls, the benchmark suite and the
+command line in xorbench.bench.
 """
-from .impls import (
-    BACKENDS,
-    CORE,
-    LOSSES,
-    REFERENCE,
-    SCHEMES,
-    Backend,
-    BackendUnavailable,
-    Params,
-    TrainResult,
-    available,
-    get_backend,
-    init_params,
-    names,
-    noisy_xor,
-    xor_dataset,
-)
-
-__all__ = [
-    "BACKENDS", "CORE", "LOSSES", "REFERENCE", "SCHEMES", "Backend", "BackendUnavailable", "Params",
-    "TrainResult", "available", "get_backend", "init_params", "names", "noisy_xor", "xor_dataset",
-]
+from .impls import *  # noqa: F401,F403  (the public API, as xorbench.impls.__all__ lists it)
+from .impls import __all__  # noqa: F401
