@@ -5,6 +5,7 @@ import math
 import numbers
 import os
 import time
+from math import isfinite
 from dataclasses import dataclass
 
 import numpy as np
@@ -306,6 +307,8 @@ class Trainer:
         record_every > 0), read-only. A short step without recording is one kernel call."""
         if type(epochs) is int and type(record_every) is int and 0 <= epochs <= self._slice and record_every == 0:
             self._loss = self.kernel(epochs, 0, _EMPTY)
+            if not isfinite(self._loss):
+                self._overflowed()
             return _NO_LOSSES
         epochs, record_every = validate_steps(epochs, record_every)
         n = _n_recorded(epochs, record_every)
@@ -314,7 +317,16 @@ class Trainer:
             self._loss = self.kernel(epochs, record_every, losses)
         else:
             self._sliced(epochs, record_every, losses)
+        if not isfinite(self._loss):
+            self._overflowed()
         return _frozen(losses)
+
+    def _overflowed(self):
+        """What a step whose training overflowed does, on every backend: raise, rather than return NaN or inf."""
+        raise FloatingPointError(
+            f"training overflowed: the loss is {self._loss} (float64 overflowed in the forward or backward pass; "
+            f"the inputs, targets or learning rate are too large for it). The trainer's parameters are left as "
+            f"the kernel left them")
 
     def _sliced(self, epochs: int, record_every: int, losses: np.ndarray) -> None:
         """step's long calls. Each slice that starts at a recorded epoch records (its own epochs 0, k, 2k, ...
@@ -327,6 +339,8 @@ class Trainer:
             out = losses[e // record_every:e // record_every + _n_recorded(n, k)] if k else _EMPTY
             t0 = time.perf_counter()
             self._loss = self.kernel(n, k, out)
+            if not isfinite(self._loss):
+                self._overflowed()
             seconds = time.perf_counter() - t0
             if n == self._slice:  # a whole slice: size the next one (and any trainer's first) to last SLICE_S
                 self.backend._slice_rate = n * self._work / max(seconds, 1e-9)
@@ -401,7 +415,11 @@ class Backend:
         epochs, record_every = validate_steps(epochs, record_every)
         tr = self.trainer(params, X, Y, lr=lr, loss=loss)
         losses = tr.step(epochs, record_every)
-        return TrainResult(tr.params, tr.loss, losses)
+        result = TrainResult(tr.params, tr.loss, losses)
+        if not all(np.isfinite(a).all() for a in result.params.arrays().values()):
+            raise FloatingPointError("training overflowed: the parameters are no longer finite (float64 overflowed; "
+                                     "the inputs, targets or learning rate are too large for it)")
+        return result
 
     def predict(self, params, X) -> np.ndarray:
         """Network outputs for X, shape (N, n_out), read-only."""

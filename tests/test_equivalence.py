@@ -115,3 +115,16 @@ def test_the_callers_numpy_error_setting_changes_nothing(backend, reference):
     want = reference.train(params, X, Y, epochs=3, lr=1.0, record_every=1)
     assert_results_close(got, want, ONE_STEP_RTOL[backend.equivalence], loss_rtol=ONE_STEP_LOSS_RTOL[backend.equivalence])
     assert rel_err(out, reference.predict(params, X)) <= ONE_STEP_RTOL[backend.equivalence]
+
+
+@pytest.mark.parametrize("epochs", [0, 3])
+def test_a_run_that_overflows_raises_the_same_on_every_backend(backend, epochs):
+    """Finite inputs whose squared errors overflow float64 (targets of ±1e308, sse): every backend raises
+    FloatingPointError rather than returning NaN or inf, whichever of the two its arithmetic reached."""
+    X, _ = xorbench.xor_dataset()
+    Y = np.array([[1e308], [-1e308], [1e308], [-1e308]])
+    with pytest.raises(FloatingPointError, match="training overflowed"):
+        backend.train(xorbench.init_params(), X, Y, epochs=epochs, lr=1.0, loss="sse")
+    tr = backend.trainer(xorbench.init_params(), X, Y, lr=1.0, loss="sse")
+    with pytest.raises(FloatingPointError, match="training overflowed"):
+        tr.step(epochs)
