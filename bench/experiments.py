@@ -279,7 +279,7 @@ def plots(results: list, setting: Setting, out: str) -> list[str]:
     hiddens = sorted({r["hidden"] for r in results})
     lrs = sorted({r["lr"] for r in results})
     by = {(r["hidden"], r["lr"]): r for r in results}
-    fig, axes = plt.subplots(len(hiddens), len(lrs), figsize=(2.6 * len(lrs) + 0.6, 2.1 * len(hiddens) + 0.6),
+    fig, axes = plt.subplots(len(hiddens), len(lrs), figsize=(2.6 * len(lrs) + 0.9, max(2.1 * len(hiddens) + 0.9, 4.2)),
                              sharex=True, sharey=True, squeeze=False)
     for i, h in enumerate(hiddens):
         for j, lr in enumerate(lrs):
@@ -301,7 +301,10 @@ def plots(results: list, setting: Setting, out: str) -> list[str]:
             ax.set_yscale("log")
             ax.tick_params(labelsize=7)
     fig.supxlabel("epoch", fontsize=9)
-    fig.supylabel(f"{setting.loss} loss (median, 10–90% band over seeds; red: stuck runs)", fontsize=8)
+    label = f"{setting.loss} loss (median, 10–90% band over seeds; red: stuck runs)"
+    if len(hiddens) < 3:  # a short figure: the label in two lines, so that it fits its height
+        label = label.replace(" (", "\n(")
+    fig.supylabel(label, fontsize=8)
     fig.tight_layout(rect=(0.03, 0, 1, 1))  # room for the shared y-label, which tight_layout does not see
     curves_png = os.path.join(out, "loss_curves.png")
     fig.savefig(curves_png, dpi=100)

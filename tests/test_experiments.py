@@ -1,4 +1,5 @@
 """xorbench experiments: the ok and plateau definitions, presets, backend agreement, resume, refusal to mix."""
+import dataclasses
 import json
 import os
 import shutil
@@ -171,3 +172,27 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
         alive = [k for k in kids if os.path.exists(f"/proc/{k}") and
                  open(f"/proc/{k}/stat").read().split()[2] != "Z"]
     assert not alive, f"still running 10 s after kill -9: {alive}"
+
+
+@pytest.mark.parametrize("hidden, lr", [((4,), (1.0,)), ((2, 3, 4, 8), (0.1, 0.5, 1.0, 2.0, 5.0))])
+def test_the_loss_curve_labels_fit_the_figure(tmp_path, monkeypatch, hidden, lr):
+    """One panel or twenty, every label of the loss-curve figure lies inside it (the one-panel one was clipped)."""
+    import matplotlib.figure
+
+    setting = ex.Setting(epochs=40, seeds=2, chunk=10)
+    results = [ex.run_config(dataclasses.asdict(setting), h, r) for h in hidden for r in lr]
+    save, checked = matplotlib.figure.Figure.savefig, []
+
+    def savefig(fig, *args, **kwargs):
+        renderer = fig.canvas.get_renderer()
+        fig.canvas.draw()
+        labels = [t for t in (fig._supxlabel, fig._supylabel) if t is not None]
+        for t in labels:
+            box = t.get_window_extent(renderer)
+            assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, t.get_text()
+        checked.extend(labels)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    ex.plots(results, setting, str(tmp_path))
+    assert checked

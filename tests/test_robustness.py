@@ -143,3 +143,17 @@ def test_numba_fast_restores_the_callers_thread_count():
     finally:
         be.max_threads = 0
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+def test_a_benchmark_no_selected_backend_qualifies_for_is_left_out_not_skipped(tmp_path):
+    """With no threaded backend selected, the threads benchmark is deselected, not a NOTSET skip."""
+    import subprocess
+    import sys
+
+    import xorbench.bench
+
+    bench = os.path.dirname(os.path.abspath(xorbench.bench.__file__))
+    out = subprocess.run([sys.executable, "-m", "pytest", bench, "--benchmark-disable", "-k", "test_threads",
+                          "-p", "no:cacheprovider", "-q"], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "XORBENCH_BACKENDS": "python"}, timeout=300)
+    assert "skipped" not in out.stdout and "NOTSET" not in out.stdout and "deselected" in out.stdout, out.stdout
