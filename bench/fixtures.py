@@ -12,7 +12,9 @@ from xorbench.impls.registry import PEERS
 
 
 def peers_asked_for(config) -> bool:
-    return "peers" in (config.getoption("markexpr", "") or "")
+    """Whether this run selects the peers' tests (-m peers), as against leaving them out (-m "not peers")."""
+    expr = config.getoption("markexpr", "") or ""
+    return "peers" in expr and "not peers" not in expr
 
 
 def _available(name):

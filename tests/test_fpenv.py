@@ -7,7 +7,9 @@ def test_numpy_sees_denormals_after_every_backend_is_imported_and_run():
     code = (
         "import numpy as np, xorbench\n"
         "X, Y = xorbench.xor_dataset()\n"
-        "for name in xorbench.names():\n"
+        "for name, why in xorbench.available().items():\n"
+        "    if why is not None:\n"
+        "        continue  # a peer that is not installed; the core backends are all required elsewhere\n"
         "    be = xorbench.get_backend(name)\n"
         "    be.train(xorbench.init_params(), X, Y, epochs=2, lr=1.0)\n"
         "    tiny = np.nextafter(0.0, 1.0) * 1.0\n"
