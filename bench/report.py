@@ -247,7 +247,7 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
 
 def roofline_table(run: Run) -> Table | None:
     """Every timed point against the machine's ceiling (bench/roofline.py), as % of it."""
-    from xorbench.bench.roofline import CEILING_SLACK, ceiling
+    from xorbench.bench.roofline import CEILING_SLACK, binding, ceiling, latency_ceiling
 
     peaks = run.peaks
     if peaks is None:
@@ -258,7 +258,7 @@ def roofline_table(run: Run) -> Table | None:
     rows, worst = [], (0.0, None)
     for kind, n, hidden in keys:
         top = ceiling(peaks, n, hidden)
-        row = [kind, n, hidden, rate(top)]
+        row = [kind, n, hidden, rate(top), binding(peaks, n, hidden)]
         for b in names:
             p = next((p for p in points if (p.kind, p.N, p.hidden, p.backend) == (kind, n, hidden, b)), None)
             if p is None:
@@ -269,11 +269,18 @@ def roofline_table(run: Run) -> Table | None:
                 worst = (share, f"{b} at {kind} N={n} hidden={hidden}")
             row.append(f"{share:.1%}" + (" ⚠ above the ceiling: model bug" if share > CEILING_SLACK else ""))
         rows.append(row)
-    notes = [f"Peaks on one core: exp {rate(peaks.exp)}/s, division {rate(peaks.div)}/s, FMA {rate(peaks.fma)}/s "
-             f"(element operations, AVX2 vectors); {peaks.cores} cores, used by the model from N=4096.",
+    exps = ("" if math.isnan(peaks.exp_own) else
+            f" (the faster of c-simd's own, {rate(peaks.exp_own)}/s, and glibc's libmvec, {rate(peaks.exp_libmvec)}/s)")
+    lat = ("" if math.isnan(latency_ceiling(peaks, 4)) else
+           f" Latencies, from one dependent chain each: exp {peaks.lat_exp * 1e9:.1f} ns, 1/(1+v) "
+           f"{peaks.lat_div * 1e9:.1f} ns, FMA {peaks.lat_fma * 1e9:.2f} ns; one epoch's critical path bounds "
+           f"2-4-1 at {rate(latency_ceiling(peaks, 4))} epochs/s however few the samples ('binds': latency).")
+    notes = [f"Peaks on one core: exp {rate(peaks.exp)}/s{exps}, division {rate(peaks.div)}/s, FMA "
+             f"{rate(peaks.fma)}/s (element operations, AVX2 vectors); {peaks.cores} cores, used by the model from "
+             f"N=4096.{lat}",
              f"Calibration: the closest any kernel came is {worst[0]:.1%} of the ceiling ({worst[1]})."]
     return Table("Roofline: the model's ceiling in epochs/s, and each backend as % of it",
-                 ["benchmark", "N", "hidden", "ceiling epochs/s", *names], rows, notes)
+                 ["benchmark", "N", "hidden", "ceiling epochs/s", "binds", *names], rows, notes)
 
 
 def threads_table(run: Run) -> Table | None:

@@ -143,7 +143,10 @@ class Run:
 
         for p in self.by_kind("peak"):
             e = p.extra
-            return Peaks(float(e["exp_per_s"]), float(e["div_per_s"]), float(e["fma_per_s"]), int(e["cores"]))
+            nan = float("nan")
+            return Peaks(float(e["exp_per_s"]), float(e["div_per_s"]), float(e["fma_per_s"]), int(e["cores"]),
+                         *(float(e.get(k, nan)) for k in ("exp_own_per_s", "exp_libmvec_per_s", "lat_exp_s",
+                                                          "lat_div_s", "lat_fma_s")))
         return None
 
     @property

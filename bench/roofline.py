@@ -1,7 +1,10 @@
 """A roofline-style ceiling on epochs/s for every benchmark point, from this machine's measured peaks.
 
-Peaks (one core, AVX2+FMA vectors, measured by xor_simd_peak in csrc/xor_simd.c, in element operations
-per second): r_exp for c-simd's vectorized exp, r_div for division, r_fma for fused multiply-add.
+Peaks (one core, AVX2+FMA vectors, measured by xor_simd_peak in csrc/xor_peak.c, in element operations
+per second): r_exp for the fastest vector exp on the machine (c-simd's own, or glibc's libmvec), r_div for
+division, r_fma for fused multiply-add. Latencies of each, from one dependent chain, give a second ceiling
+(latency_ceiling): one epoch's critical path, which binds for small batches. The ceiling is the lower of the
+two, and the report says which binds.
 
 One epoch of an n_in-H-n_out network on N samples needs, at the least:
     exps  = N (H + n_out)                          one per sigmoid
@@ -20,6 +23,7 @@ may beat it by more than noise (CEILING_SLACK); a point that does is flagged as 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xorbench.impls.core import PARALLEL_MIN
@@ -29,10 +33,18 @@ CEILING_SLACK = 1.10
 
 @dataclass(frozen=True)
 class Peaks:
+    """One core's limits. exp is the fastest vector exp measured on the machine (c-simd's own or glibc's libmvec,
+    both a few ULP); lat_* are latencies in seconds, from one dependent chain each (nan where not measured)."""
+
     exp: float
     div: float
     fma: float
     cores: int
+    exp_own: float = math.nan
+    exp_libmvec: float = math.nan
+    lat_exp: float = math.nan  # the faster exp's
+    lat_div: float = math.nan  # 1 / (1 + v): the sigmoid's addition and division
+    lat_fma: float = math.nan
 
     @classmethod
     def measure(cls, seconds: float = 0.6) -> "Peaks":
@@ -43,10 +55,12 @@ class Peaks:
 
         from xorbench.impls.c_simd_impl import K  # the peak microbenchmark is compiled into c-simd
 
-        rates = np.empty(3)
-        if K.lib.xor_simd_peak(K.ffi.from_buffer("double[]", rates), 3, seconds) != 0:
+        r = np.empty(K.lib.XOR_PEAKS)
+        if K.lib.xor_simd_peak(K.ffi.from_buffer("double[]", r), r.size, seconds) != 0:
             raise RuntimeError("the peak microbenchmark needs an x86-64 CPU with AVX2 and FMA")
-        return cls(*map(float, rates), os.cpu_count() or 1)
+        own, div, fma, libmvec, chain_own, chain_libmvec, chain_div, chain_fma = map(float, r)
+        return cls(max(own, libmvec), div, fma, os.cpu_count() or 1, own, libmvec,
+                   1 / max(chain_own, chain_libmvec), 1 / chain_div, 1 / chain_fma)
 
 
 def ops_per_epoch(n: int, hidden: int, n_in: int = 2, n_out: int = 1) -> tuple[int, int, int]:
@@ -58,9 +72,32 @@ def ops_per_epoch(n: int, hidden: int, n_in: int = 2, n_out: int = 1) -> tuple[i
     return sig, sig, flops
 
 
-def ceiling(peaks: Peaks, n: int, hidden: int, n_in: int = 2, n_out: int = 1) -> float:
-    """The most epochs/s this machine can do at (n, hidden), by the model."""
+def throughput_ceiling(peaks: Peaks, n: int, hidden: int, n_in: int = 2, n_out: int = 1) -> float:
+    """The most epochs/s the machine's throughput allows at (n, hidden), by the model."""
     exps, divs, flops = ops_per_epoch(n, hidden, n_in, n_out)
     cores = peaks.cores if n >= PARALLEL_MIN else 1
     seconds = max(divs / peaks.div, exps / peaks.exp + flops / peaks.fma) / cores
     return 1.0 / seconds
+
+
+def latency_ceiling(peaks: Peaks, hidden: int, n_in: int = 2) -> float:
+    """The most epochs/s the critical path of one epoch allows, however few the samples: the epochs form one
+    dependency chain (every epoch needs the last one's parameters). Its steps, each at its latency: the hidden
+    pre-activation (n_in dependent FMAs), its sigmoid (an exp, then 1 + e and a division, then a select), the
+    output pre-activation (hidden dependent FMAs), its sigmoid, the error and d_out (3 steps), d_hidden * h *
+    (1 - h) (3), the last accumulation of a gradient and its sum across lanes (3) and the update (1): 2 exps,
+    2 divisions and n_in + hidden + 12 FMA latencies. nan where the latencies were not measured."""
+    return 1.0 / (2 * (peaks.lat_exp + peaks.lat_div) + (n_in + hidden + 12) * peaks.lat_fma)
+
+
+def ceiling(peaks: Peaks, n: int, hidden: int, n_in: int = 2, n_out: int = 1) -> float:
+    """The most epochs/s this machine can do at (n, hidden): the lower of the throughput and latency ceilings."""
+    top = throughput_ceiling(peaks, n, hidden, n_in, n_out)
+    lat = latency_ceiling(peaks, hidden, n_in)
+    return top if math.isnan(lat) else min(top, lat)
+
+
+def binding(peaks: Peaks, n: int, hidden: int) -> str:
+    """Which ceiling binds at (n, hidden): "throughput" or "latency"."""
+    lat = latency_ceiling(peaks, hidden)
+    return "latency" if not math.isnan(lat) and lat < throughput_ceiling(peaks, n, hidden) else "throughput"

@@ -218,7 +218,9 @@ def test_machine_peak(benchmark, profile):
         pytest.skip(f"no roofline on this machine: {e}")
     benchmark.group = "peak"
     benchmark.extra_info.update(kind="peak", backend="machine", N=0, hidden=0, K=1, exp_per_s=peaks.exp,
-                                div_per_s=peaks.div, fma_per_s=peaks.fma, cores=peaks.cores)
+                                div_per_s=peaks.div, fma_per_s=peaks.fma, cores=peaks.cores,
+                                exp_own_per_s=peaks.exp_own, exp_libmvec_per_s=peaks.exp_libmvec,
+                                lat_exp_s=peaks.lat_exp, lat_div_s=peaks.lat_div, lat_fma_s=peaks.lat_fma)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
 
 

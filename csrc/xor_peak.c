@@ -1,7 +1,8 @@
 /*
  * xor_peak.c: the machine's limit on one core, for the roofline (bench/roofline.py): the vector throughput of
- * the fast kernel's exp (xor_vexp.h, the path for normal results that the kernels take), of division and of
- * FMA, in element operations per second. Compiled into the c-simd extension, with its flags (see
+ * the fast kernel's exp (xor_vexp.h, the path for normal results that the kernels take), of glibc's libmvec exp,
+ * of division and of FMA, in element operations per second; and the latency of each, timed as one dependent
+ * chain. Compiled into the c-simd extension, with its flags (see
  * impls/_ffi_build.py), so the exp timed here is the kernel's, instruction for instruction.
  */
 #include <time.h>
@@ -62,24 +63,100 @@ __attribute__((target("avx2,fma"), noinline)) static double peak_fma(int64_t rep
     return t / 10;
 }
 
+/* glibc's libmvec: its 4-lane AVX2 exp, the one GCC calls from the loops it vectorizes (c-autovec, and the plain
+ * -ffast-math loop in bench/plain_loop.c). Linked with -lmvec (impls/_ffi_build.py). */
+vd _ZGVdN4v_exp(vd x);
+
+__attribute__((target("avx2,fma"), noinline)) static double peak_exp_libmvec(int64_t reps, double *sink) {
+    vd a = splat(0.5), b = splat(0.6), c = splat(0.7), d = splat(0.8);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        a = _ZGVdN4v_exp(-a), b = _ZGVdN4v_exp(-b), c = _ZGVdN4v_exp(-c), d = _ZGVdN4v_exp(-d);
+        BARRIER(a); BARRIER(b); BARRIER(c); BARRIER(d);
+    }
+    double t = now() - t0;
+    *sink += hsum(a + b + c + d);
+    return t / 4;
+}
+
+/* One dependent chain per operation: each result is the next one's input, so the time per round is the
+ * operation's latency, as on the critical path of a small batch's epoch. */
+__attribute__((target("avx2,fma"), noinline)) static double chain_exp(int64_t reps, double *sink) {
+    vd a = splat(0.5);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        a = vexp_neg_normal(-a);
+        BARRIER(a);
+    }
+    double t = now() - t0;
+    *sink += hsum(a);
+    return t;
+}
+
+__attribute__((target("avx2,fma"), noinline)) static double chain_exp_libmvec(int64_t reps, double *sink) {
+    vd a = splat(0.5);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        a = _ZGVdN4v_exp(-a);
+        BARRIER(a);
+    }
+    double t = now() - t0;
+    *sink += hsum(a);
+    return t;
+}
+
+__attribute__((target("avx2,fma"), noinline)) static double chain_div(int64_t reps, double *sink) {
+    vd v = splat(0.1), one = splat(1.0);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        v = one / (one + v); /* the sigmoid's 1 / (1 + e): an addition and a division, as in the kernels */
+        BARRIER(v);
+    }
+    double t = now() - t0;
+    *sink += hsum(v);
+    return t;
+}
+
+__attribute__((target("avx2,fma"), noinline)) static double chain_fma(int64_t reps, double *sink) {
+    vd v = splat(0.1), a = splat(0.999999), b = splat(1e-7);
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        v = v * a + b;
+        BARRIER(v);
+    }
+    double t = now() - t0;
+    *sink += hsum(v);
+    return t;
+}
+
 /* wall time of reps rounds, divided by the chains per round: reps vector operations' worth of time */
 static double peak(int what, int64_t reps, double *sink) {
-    return what == 0 ? peak_exp(reps, sink) : what == 1 ? peak_div(reps, sink) : peak_fma(reps, sink);
+    switch (what) {
+    case 0: return peak_exp(reps, sink);
+    case 1: return peak_div(reps, sink);
+    case 2: return peak_fma(reps, sink);
+    case 3: return peak_exp_libmvec(reps, sink);
+    case 4: return chain_exp(reps, sink);
+    case 5: return chain_exp_libmvec(reps, sink);
+    case 6: return chain_div(reps, sink);
+    default: return chain_fma(reps, sink);
+    }
 }
 
 int xor_simd_peak(double *rates, int64_t rates_len, double seconds) {
-    if (!rates || rates_len != 3 || !(seconds > 0.0)) return XOR_ERR_ARG;
+    if (!rates || rates_len != XOR_PEAKS || !(seconds > 0.0)) return XOR_ERR_ARG;
     if (!xor_have_avx2()) return XOR_ERR_ARG; /* the model is for the AVX2+FMA path */
     double sink = 0.0;
-    for (int what = 0; what < 3; what++) {
+    for (int what = 0; what < XOR_PEAKS; what++) {
         int64_t reps = 1000;
-        while (peak(what, reps, &sink) < seconds / 30) reps *= 2; /* long enough to time well */
+        while (peak(what, reps, &sink) < seconds / (10 * XOR_PEAKS)) reps *= 2; /* long enough to time well */
         double best = peak(what, reps, &sink);
         for (int i = 0; i < 2; i++) { /* best of 3 */
             double t = peak(what, reps, &sink);
             if (t < best) best = t;
         }
-        rates[what] = LANES * (double)reps / best; /* element operations per second */
+        /* throughputs in element operations per second; chains in operations per second (1 / latency) */
+        rates[what] = (what < 4 ? LANES : 1) * (double)reps / best;
     }
     return sink == sink ? XOR_OK : XOR_ERR_ARG;
 }

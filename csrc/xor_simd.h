@@ -28,9 +28,11 @@ int xor_simd_forward(double *out, int64_t out_len,
                      const double *X, int64_t X_len,
                      int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out);
 
-/* (xor_peak.c) The machine's limit on one core, for bench/roofline.py: rates[0] exps, rates[1] divisions, rates[2] FMAs
- * per second (vector throughput of the AVX2 path, in element operations), each measured for about
- * seconds/3. XOR_ERR_ARG without AVX2+FMA. */
+/* (xor_peak.c) The machine's limits on one core, for bench/roofline.py; each measured for about seconds/XOR_PEAKS.
+ * Throughputs of 4-lane AVX2 vectors, in element operations per second: rates[0] c-simd's own exp, [1] division
+ * (1 / (1 + v)), [2] FMA, [3] glibc's libmvec exp (_ZGVdN4v_exp). Latencies, as operations per second of one
+ * dependent chain: [4] own exp, [5] libmvec exp, [6] 1 / (1 + v), [7] FMA. XOR_ERR_ARG without AVX2+FMA. */
+#define XOR_PEAKS 8
 int xor_simd_peak(double *rates, int64_t rates_len, double seconds);
 
 /* which compiled path runs on this CPU, e.g. "avx2+fma, 4 doubles per vector" */

@@ -59,3 +59,21 @@ def test_report_shows_percent_of_ceiling(tmp_path):
 def test_report_flags_a_point_above_the_ceiling(tmp_path):
     md = report.roofline_table(_with_peak(tmp_path, 1e8)).md()
     assert "above the ceiling: model bug" in md
+
+
+def test_latency_ceiling_binds_small_batches_and_throughput_large_ones():
+    from xorbench.bench.roofline import binding, latency_ceiling, throughput_ceiling
+
+    p = Peaks(exp=1e9, div=1e9, fma=1e10, cores=2, lat_exp=20e-9, lat_div=5e-9, lat_fma=1e-9)
+    # 2 exps, 2 divisions and n_in + hidden + 12 = 18 FMA latencies: 50 + 18 = 68 ns per epoch, against the
+    # throughput's 50 ns at N=4 (20 exps at 1e9/s, then 301 flops at 1e10/s)
+    assert latency_ceiling(p, 4) == pytest.approx(1 / 68e-9)
+    assert binding(p, 4, 4) == "latency" and ceiling(p, 4, 4) == pytest.approx(1 / 68e-9)
+    assert binding(p, 65536, 4) == "throughput" and ceiling(p, 65536, 4) == throughput_ceiling(p, 65536, 4)
+    assert ceiling(Peaks(1e9, 1e9, 1e10, 2), 4, 4) == throughput_ceiling(p, 4, 4)  # no latencies measured
+
+
+def test_measured_peaks_include_the_machines_fastest_exp_and_latencies():
+    p = Peaks.measure(0.2)
+    assert p.exp == max(p.exp_own, p.exp_libmvec) and p.exp_libmvec > 1e7
+    assert 1e-10 < p.lat_fma < p.lat_exp < 1e-6 and 1e-10 < p.lat_div < 1e-6
