@@ -1,4 +1,5 @@
 """Speed reports and compare, on the small result files in tests/data (see tests/data/make_results.py)."""
+import json
 import os
 import re
 
@@ -189,3 +190,38 @@ def test_html_reads_well_on_a_phone_and_a_desk(written):
     assert report.Table("With `xorbench check`", ["a"], [["`x`"]]).html().startswith(
         "<h3>With <code>xorbench check</code></h3>") and "`" not in page
     assert "<tr><th></th><th></th></tr>" not in page and "=None" not in page and "False" not in page
+
+
+def test_plots_tell_every_line_apart_and_hide_none(tmp_path, monkeypatch):
+    """Sweep plots: a marker per backend, noisy points as black crosses with their own legend entry (not c's
+    red), and the legend outside the axes, where it hides no line."""
+    import matplotlib.figure
+
+    save, seen = matplotlib.figure.Figure.savefig, []
+
+    def savefig(fig, *args, **kwargs):
+        ax = fig.axes[0]
+        legend = ax.get_legend()
+        if legend is not None and ax.get_xscale() == "log":
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            assert legend.get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1  # right of the axes
+            lines = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
+            assert len({ln.get_marker() for ln in lines}) == len(lines)
+            labels = [t.get_text() for t in legend.get_texts()]
+            noisy = [c for c in ax.collections if c.get_label().startswith("⚠ noisy")]
+            if noisy:
+                assert noisy[0].get_label() in labels and tuple(noisy[0].get_facecolor()[0][:3]) == (0, 0, 0)
+            seen.append((len(lines), bool(noisy)))
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    data = json.load(open(BASE))
+    data["benchmarks"] = [b for b in data["benchmarks"]]
+    for b in data["benchmarks"]:  # make one batch point noisy
+        if b["name"] == "test_batch_sweep[c-N=64]":
+            b["stats"]["stddev"] = b["stats"]["mean"] * 0.5
+    path = tmp_path / "noisy.json"
+    path.write_text(json.dumps(data))
+    report.write([results.load(str(path))], str(tmp_path / "out"))
+    assert seen and any(noisy for _, noisy in seen)
