@@ -63,10 +63,15 @@ def cmd_train(args) -> int:
 def cmd_check(args) -> int:
     from xorbench.impls import equivalence
 
+    from tqdm import tqdm
+
+    from xorbench.bench.experiments import BAR
+
     backends = _backend_list(args.backends)
-    report = equivalence.check(backends, epochs=args.epochs,
-                               progress=lambda b, c: print(f"  checking {b} on {c}...", end="\r", file=sys.stderr))
-    print(" " * 60, end="\r", file=sys.stderr)
+    todo = len([b for b in (backends or xorbench.names()) if b != xorbench.REFERENCE]) * len(equivalence.CASES)
+    with tqdm(total=todo, desc="checking", file=sys.stderr, bar_format=BAR, leave=False) as bar:
+        report = equivalence.check(backends, epochs=args.epochs,
+                                   progress=lambda b, c: (bar.set_description(f"checking {b} on {c}"), bar.update()))
     print(equivalence.format_table(report))
     if args.json:
         from xorbench.bench.results import write_json

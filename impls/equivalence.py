@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .core import BackendUnavailable, init_params, noisy_xor, xor_dataset
-from .registry import REFERENCE, get_backend, names
+from .registry import CORE, REFERENCE, get_backend, names
 from .tolerances import LONG_RUN_RTOL, params_rel_err, rel_err
 
 IDENTICAL, ULP4, WITHIN, FAIL, UNAVAILABLE = "identical", "<= 4 ULP", "within tolerance", "FAIL", "unavailable"
@@ -188,6 +188,9 @@ def check(backends=None, epochs: int = DEFAULT_EPOCHS, cases=CASES, progress=Non
     """Train every backend (default: all registered but the reference) on every case and compare."""
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    # an optional backend (a peer, another package's) that cannot load is reported, with why and the fix, but
+    # fails the check only if it was asked for by name; a core backend always must load
+    required = set(backends) if backends else set(CORE)
     backends = [b for b in (backends or names()) if b != REFERENCE]
     report = CheckReport(epochs, REFERENCE, list(cases))
     reference = get_backend(REFERENCE)
@@ -208,7 +211,8 @@ def check(backends=None, epochs: int = DEFAULT_EPOCHS, cases=CASES, progress=Non
             if progress:
                 progress(name, case.name)
             if name not in loaded:
-                report.results.append(Comparison(name, case.name, n, UNAVAILABLE, False, note=report.notes[name]))
+                report.results.append(Comparison(name, case.name, n, UNAVAILABLE, name not in required,
+                                                 note=report.notes[name]))
                 continue
             be = loaded[name]
             report.results.append(compare(name, be.equivalence, case, n, be.train(params, X, Y, **kw), want))

@@ -155,9 +155,14 @@ def test_check_exit_codes_and_json(perturbed, tmp_path, capsys):
 def test_unavailable_backend_is_reported_not_dropped(monkeypatch):
     monkeypatch.setattr(registry, "_loaded", {})
     monkeypatch.setitem(registry.BACKENDS, "ghost", "xorbench.impls.no_such_module:Ghost")
-    report = eq.check(["ghost"], epochs=5, cases=CANONICAL[:1])
+    report = eq.check(["ghost"], epochs=5, cases=CANONICAL[:1])  # asked for by name: it must load
     assert not report.ok and report.worst() == {"ghost": eq.UNAVAILABLE}
     assert "no_such_module" in report.notes["ghost"]
+    everything = eq.check(epochs=5, cases=CANONICAL[:1])  # every registered backend: an optional one may be missing
+    assert everything.ok and everything.worst()["ghost"] == eq.UNAVAILABLE and "ghost" in eq.format_table(everything)
+    monkeypatch.setattr(registry, "CORE", (*registry.CORE, "ghost"))
+    monkeypatch.setattr(eq, "CORE", registry.CORE)
+    assert not eq.check(epochs=5, cases=CANONICAL[:1]).ok  # a core backend may not
 
 
 def test_first_divergence_epoch_is_found():
