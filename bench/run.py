@@ -63,8 +63,9 @@ def run(profile: str, backends: list[str] | None, out: str, label: str | None = 
     env = {**os.environ, "XORBENCH_PROFILE": profile, "XORBENCH_BACKENDS": ",".join(timed),
            "XORBENCH_STREAM": stream, "XORBENCH_LABEL": label or ""}
     env.update(PINNED_ENV)
-    cmd = [sys.executable, "-m", "pytest", BENCH_DIR, "-v", "-p", "no:cacheprovider", "--benchmark-only",
-           f"--benchmark-json={partial}", "--benchmark-save-data", "--benchmark-disable-gc",
+    # -o addopts=: the checkout's test settings (which leave the peers out) are not the benchmark's
+    cmd = [sys.executable, "-m", "pytest", BENCH_DIR, "-v", "-o", "addopts=", "-p", "no:cacheprovider",
+           "--benchmark-only", f"--benchmark-json={partial}", "--benchmark-save-data", "--benchmark-disable-gc",
            "--benchmark-columns=median,iqr,rounds", "-W", "ignore::pytest_benchmark.logger.PytestBenchmarkWarning"]
     print(f"timing {', '.join(timed)} (live progress below; raw JSON goes to {final})", flush=True)
     interrupted = False

@@ -65,7 +65,7 @@ static inline int xor_check_train_args(const double *w1, int64_t w1_len, const d
                                        const double *X, int64_t X_len, const double *Y, int64_t Y_len,
                                        int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                                        int64_t epochs, double lr, int loss_kind, int64_t record_every) {
-    if (!final_loss) return XOR_ERR_ARG;
+    (void)final_loss; /* NULL: the caller does not want the final loss, and its forward pass is skipped */
     if (epochs < 0 || record_every < 0 || !xor_positive_finite(lr)) return XOR_ERR_ARG;
     if (loss_kind != XOR_LOSS_MSE && loss_kind != XOR_LOSS_SSE) return XOR_ERR_ARG;
     int rc = xor_check_forward_args(Y_len, Y, w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, X, X_len,

@@ -193,7 +193,9 @@ int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
         train_any(w1, b1, w2, b2, losses, work, X, Y, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
                   record_every);
     }
-    *final_loss = loss_of(X, Y, w1, b1, w2, b2, work, work + n_hidden, n_samples, n_in, n_hidden, n_out, loss_kind);
+    if (final_loss) { /* NULL: not wanted (a Trainer's intermediate slice), and its forward pass is skipped */
+        *final_loss = loss_of(X, Y, w1, b1, w2, b2, work, work + n_hidden, n_samples, n_in, n_hidden, n_out, loss_kind);
+    }
     free(work);
     return XOR_OK;
 }

@@ -16,7 +16,8 @@
 
 /* Train in place for `epochs` full-batch gradient steps. b1 and b2 are both NULL (no bias) or both set.
  * losses receives the loss at the start of epoch 0, k, 2k, ... (k = record_every > 0); with k == 0 it may
- * be NULL and losses_len must be 0. final_loss receives the loss of the returned parameters. */
+ * be NULL and losses_len must be 0. final_loss receives the loss of the returned parameters; with NULL, that
+ * last forward pass is skipped. */
 int xor_net_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                   double *w2, int64_t w2_len, double *b2, int64_t b2_len,
                   double *losses, int64_t losses_len, double *final_loss,

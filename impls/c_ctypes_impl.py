@@ -7,6 +7,7 @@ what choosing ctypes (with argtypes declared) over cffi costs per call.
 from __future__ import annotations
 
 import ctypes
+import math
 
 from ._cffi_kernel import LOSS_KIND, Kernel
 from .core import Backend
@@ -40,16 +41,17 @@ class CCtypesBackend(Backend):
         fn, check = LIB.xor_net_train, K.check
         params = (*_buf(job.w1), *_buf(job.b1), *_buf(job.w2), *_buf(job.b2))
         final = ctypes.c_double()
-        data = (ctypes.byref(final), *_buf(job.X), *_buf(job.Y), *job.sizes)
-        lr, kind = job.lr, LOSS_KIND[job.loss]
+        data = (*_buf(job.X), *_buf(job.Y), *job.sizes)
+        lr, kind, final_ptr = job.lr, LOSS_KIND[job.loss], ctypes.byref(final)
 
-        def run(epochs, record_every, losses):
-            rc = fn(*params, *_buf(losses if losses.size else None), *data, epochs, lr, kind, record_every)
+        def run(epochs, record_every, losses, want_loss=True):
+            rc = fn(*params, *_buf(losses if losses.size else None), final_ptr if want_loss else None, *data, epochs,
+                    lr, kind, record_every)
             if rc:
                 check(rc)
-            return final.value
+            return final.value if want_loss else math.nan
 
-        run.bare = lambda epochs: (fn, (*params, None, 0, *data, epochs, lr, kind, 0))
+        run.bare = lambda epochs: (fn, (*params, None, 0, final_ptr, *data, epochs, lr, kind, 0))
         return run
 
     def _predict(self, job, out):

@@ -330,18 +330,20 @@ class Trainer:
 
     def _sliced(self, epochs: int, record_every: int, losses: np.ndarray) -> None:
         """step's long calls. Each slice that starts at a recorded epoch records (its own epochs 0, k, 2k, ...
-        are the call's); one that does not records nothing and ends at the next recorded epoch."""
+        are the call's); one that does not records nothing and ends at the next recorded epoch. Only the last
+        slice computes the final loss: the others skip that forward pass, so slicing costs nothing measurable."""
         e = 0
         while e < epochs:
             n, k = min(self._slice, epochs - e), record_every
             if k and e % k:
                 n, k = min(n, k - e % k), 0
             out = losses[e // record_every:e // record_every + _n_recorded(n, k)] if k else _EMPTY
+            last = e + n == epochs
             t0 = time.perf_counter()
-            self._loss = self.kernel(n, k, out)
-            if not isfinite(self._loss):
-                self._overflowed()
+            loss = self.kernel(n, k, out, last)
             seconds = time.perf_counter() - t0
+            if last:
+                self._loss = loss
             if n == self._slice:  # a whole slice: size the next one (and any trainer's first) to last SLICE_S
                 self.backend._slice_rate = n * self._work / max(seconds, 1e-9)
                 self._slice = max(1, min(8 * n, int(n * self.SLICE_S / max(seconds, 1e-9))))
@@ -443,12 +445,13 @@ class Backend:
         return {}
 
     def _prepare(self, job: Job):
-        """The kernel, ready to run on `job` any number of times: run(epochs, record_every, losses) -> the loss of
-        the parameters it leaves. Backends with a per-call cost worth saving (the C ones) override it, and give
+        """The kernel, ready to run on `job` any number of times: run(epochs, record_every, losses, want_loss=True)
+        -> the loss of the parameters it leaves (with want_loss=False it may skip that forward pass and return
+        nan: a Trainer's slices but the last do). Backends with a per-call cost worth saving (the C ones) override it, and give
         the runner a `bare(epochs) -> (function, arguments)`: the foreign call itself, all arguments prepared,
         which the boundary benchmark times with nothing around it."""
 
-        def run(epochs, record_every, losses):
+        def run(epochs, record_every, losses, want_loss=True):  # want_loss: a hint; _train always gives the loss
             job.epochs, job.record_every = epochs, record_every
             return self._train(job, losses)
 

@@ -51,7 +51,7 @@ class TorchBackend(Backend):
             sq = ((out - Y) ** 2).sum()
             return sq / Y.numel() if mse else sq
 
-        def run(epochs, record_every, losses):
+        def run(epochs, record_every, losses, want_loss=True):  # never sliced: checks_signals
             for e in range(epochs):
                 opt.zero_grad()
                 loss = loss_of(forward(params, X))

@@ -80,8 +80,8 @@ class _Perturbed(CBackend):
     def _prepare(self, job):
         run = super()._prepare(job)
 
-        def perturbed(epochs, record_every, losses):
-            final = run(epochs, record_every, losses)
+        def perturbed(epochs, record_every, losses, want_loss=True):
+            final = run(epochs, record_every, losses, want_loss)
             job.w1[...] = _nudge(job.w1, self.ulps) * (1.0 + self.rel)
             return final
 
