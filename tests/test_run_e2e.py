@@ -58,7 +58,11 @@ def test_quick_run_writes_results_and_report_naming_every_backend(tmp_path):
         assert out.stdout.count(f"\n{name} ") >= 1  # the summary table
     for png in ("xor.png", "granularity.png", "batch.png", "hidden-N4.png"):
         assert (tmp_path / png).stat().st_size > 1000
-    assert "× vs python" in out.stdout and "numpy overtakes python" in md
+    assert "× vs python" in out.stdout
+    # the batch sweep says where backends cross, or that none do (which pairs cross depends on the machine)
+    batch = md[md.index("### Batch sweep"):]
+    assert "overtakes" in batch or "No crossovers" in batch
+    assert "your machine vs" in out.stdout  # against the full runs shipped in docs/results/
     done = re.findall(r"benchmarks: 100%\|[^|]*\| (\d+)/(\d+) \[[^]]* elapsed, ETA", out.stdout)
     assert done and done[-1][0] == done[-1][1]  # the progress bar knew the total and reached it
 
