@@ -63,13 +63,12 @@ class Kernel:
                 check(rc)
             return final[0] if want_loss else math.nan
 
-        def bare(epochs):
-            b = [buffers.get(n, NULL) for n in ("w1", "b1", "w2", "b2")]
-            lens = [fields.get(n + "_len", 0) for n in ("w1", "b1", "w2", "b2")]
+        def bare(epochs):  # *_train's arguments in its order, from the same fields as the struct
+            params = [v for n in ("w1", "b1", "w2", "b2") for v in (fields.get(n, NULL), fields.get(n + "_len", 0))]
             threads = (max_threads,) if self.threads else ()
-            return self.train_fn, (b[0], lens[0], b[1], lens[1], b[2], lens[2], b[3], lens[3], NULL, 0, final,
-                                   buffers["X"], job.X.size, buffers["Y"], job.Y.size, n_samples, n_in, n_hidden,
-                                   n_out, epochs, job.lr, LOSS_KIND[job.loss], 0, *threads)
+            return self.train_fn, (*params, NULL, 0, final, *(fields[k] for k in ("X", "X_len", "Y", "Y_len",
+                                   "n_samples", "n_in", "n_hidden", "n_out")), epochs, fields["lr"],
+                                   fields["loss_kind"], 0, *threads)
 
         run.bare = bare
         return run
