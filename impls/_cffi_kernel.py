@@ -39,18 +39,21 @@ class Kernel:
         self._from_buffer, self.NULL = self.ffi.from_buffer, self.ffi.NULL
         assert (self.lib.XOR_LOSS_MSE, self.lib.XOR_LOSS_SSE) == (LOSS_KIND["mse"], LOSS_KIND["sse"])
 
-    def prepare(self, job, max_threads=0):
+    def prepare(self, job, max_threads=0, entry=None):
         """Backend._prepare for a C backend: the arguments of a training call prepared once in an xor_train_args,
         and run(epochs, record_every, losses) -> final loss calling the kernel's *_run entry point with them.
         run.bare(epochs) gives the kernel's *_train entry point with every argument prepared, as the boundary
-        benchmark times it."""
-        fb, NULL, check, run_fn = self._from_buffer, self.NULL, self.check, self.run_fn
+        benchmark times it. entry: the address of a training function compiled elsewhere (an xor_train_fn, as
+        Numba's @cfunc gives it) to run instead of the kernel, through xor_call_train."""
+        fb, NULL, check = self._from_buffer, self.NULL, self.check
+        run_fn = self.run_fn if entry is None else self.lib.xor_call_train
         n_samples, n_in, n_hidden, n_out = job.sizes
         buffers = {n: fb("double[]", getattr(job, n)) for n in ("w1", "b1", "w2", "b2", "X", "Y")
                    if getattr(job, n) is not None}  # kept alive by the closure below: args points into them
         final = self.ffi.new("double *")
         fields = dict(final_loss=final, n_samples=n_samples, n_in=n_in, n_hidden=n_hidden, n_out=n_out, lr=job.lr,
-                      loss_kind=LOSS_KIND[job.loss], max_threads=max_threads)
+                      loss_kind=LOSS_KIND[job.loss], max_threads=max_threads,
+                      entry=NULL if entry is None else self.ffi.cast("xor_train_fn", entry))
         for n, buf in buffers.items():
             fields[n], fields[n + "_len"] = buf, getattr(job, n).size
         args = self.ffi.new("xor_train_args *", fields)
@@ -63,7 +66,10 @@ class Kernel:
                 check(rc)
             return final[0] if want_loss else math.nan
 
-        def bare(epochs):  # *_train's arguments in its order, from the same fields as the struct
+        def bare(epochs):
+            if entry is not None:  # the compiled call of the entry point, which is all there is
+                return run_fn, (args, epochs, 0, NULL, 0)
+            # *_train's arguments in its order, from the same fields as the struct
             params = [v for n in ("w1", "b1", "w2", "b2") for v in (fields.get(n, NULL), fields.get(n + "_len", 0))]
             threads = (max_threads,) if self.threads else ()
             return self.train_fn, (*params, NULL, 0, final, *(fields[k] for k in ("X", "X_len", "Y", "Y_len",

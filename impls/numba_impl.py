@@ -9,6 +9,10 @@ Forced differences from the reference, marked where they happen:
     the same; contiguous rows are faster than a strided column on wide hidden layers;
   * inside train, forward is written out rather than called: every call of a jitted function with array
     arguments updates their reference counts atomically, which per sample costs much of the speed.
+  * a trainer's calls enter train through a C entry point (@cfunc train_entry, called by the C extension's
+    xor_call_train with the arguments prepared once), not through Numba's dispatcher, which type-checks and
+    unboxes all 13 arguments on every call: the same compiled code at the price of one cffi call. Without the
+    C extension, the dispatcher it is (NumbaBackend.overheads says which);
   * exp is libm's exp called directly, not math.exp: Numba's math.exp goes through its helper library,
     whose wheels bind glibc's exp@GLIBC_2.2.5, a compatibility wrapper around the same code (same bits,
     slower per call). Where libm cannot be found, it is math.exp.
@@ -18,15 +22,16 @@ so the results are the reference's bits.
 from __future__ import annotations
 
 import ctypes
+import functools
 import ctypes.util
 import math
 
 import llvmlite.binding
 import numba
 import numpy as np
-from numba import njit, types
+from numba import carray, cfunc, njit, types
 
-from .core import Backend
+from .core import Backend, BackendUnavailable
 
 
 def _libm_exp():
@@ -175,6 +180,31 @@ def predict(out, X, w1, b1, w2, b2, has_bias):
             out[n, k] = row[k]
 
 
+_F64P = types.CPointer(types.float64)
+TRAIN_ENTRY = types.float64(*[_F64P] * 7, *[types.int64] * 6, types.float64, *[types.int64] * 4)  # xor_train_fn
+
+
+def train_entry(w1, b1, w2, b2, losses, X, Y, n_samples, n_in, n_hidden, n_out, losses_len, epochs, lr, loss_kind,
+                record_every, has_bias, want_loss):
+    """train, for a C caller (csrc/xor_ext.h's xor_train_fn): the arrays as pointers, viewed with their shapes."""
+    n_bias = 1 if has_bias else 0
+    return train(carray(w1, (n_in, n_hidden)), carray(b1, (n_hidden * n_bias,)), carray(w2, (n_hidden, n_out)),
+                 carray(b2, (n_out * n_bias,)), carray(losses, (losses_len,)), carray(X, (n_samples, n_in)),
+                 carray(Y, (n_samples, n_out)), epochs, lr, loss_kind == 0, record_every, has_bias != 0,
+                 want_loss != 0)
+
+
+@functools.lru_cache(maxsize=None)
+def _entry():
+    """(the c backend's Kernel, train_entry's address), compiled on first use; (None, why) without the extension."""
+    from ._cffi_kernel import Kernel
+    try:
+        kernel = Kernel("c")
+    except BackendUnavailable as e:
+        return None, str(e)
+    return kernel, cfunc(TRAIN_ENTRY, cache=True, error_model="numpy")(train_entry).address
+
+
 _NO_BIAS = np.zeros(0)
 
 
@@ -186,7 +216,16 @@ class NumbaBackend(Backend):
     simd = "none (scalar loops)"
     exp = EXP_SOURCE
 
+    @property
+    def overheads(self):
+        kernel, why = _entry()
+        return ("a trainer's calls: one compiled cffi call into train's @cfunc entry" if kernel else
+                f"a trainer's calls: Numba's dispatcher, which checks all 13 arguments per call ({why})")
+
     def _prepare(self, job):
+        kernel, address = _entry()
+        if kernel is not None:
+            return kernel.prepare(job, entry=address)
         # every argument but the epochs and the loss history, prepared once for a trainer's many calls
         has_bias = job.b1 is not None
         w1, b1, w2, b2 = job.w1, job.b1 if has_bias else _NO_BIAS, job.w2, job.b2 if has_bias else _NO_BIAS

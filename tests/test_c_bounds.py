@@ -80,9 +80,16 @@ def test_refusal_leaves_buffers_untouched():
     assert rc == lib.XOR_ERR_SIZE and np.array_equal(w1, saved)
 
 
-def test_run_entry_point_checks_its_prepared_arguments():
-    """*_run takes the arguments prepared once in an xor_train_args, and checks them on every call as *_train does."""
-    run_fn = getattr(lib, train_fn.__name__.replace("_train", "_run"))
+@pytest.mark.parametrize("entry", ["*_run", "xor_call_train"])
+def test_run_entry_point_checks_its_prepared_arguments(entry):
+    """*_run takes the arguments prepared once in an xor_train_args, and checks them on every call as *_train does;
+    so does xor_call_train, which runs a training function compiled elsewhere (numba's @cfunc) with them."""
+    if entry == "*_run":
+        run_fn, extra_fields = getattr(lib, train_fn.__name__.replace("_train", "_run")), {}
+    else:
+        from xorbench.impls import numba_impl
+        run_fn, extra_fields = lib.xor_call_train, dict(entry=ffi.cast("xor_train_fn", numba_impl._entry()[1]))
+        assert run_fn(ffi.new("xor_train_args *", {}), 3, 0, ffi.NULL, 0) == lib.XOR_ERR_ARG  # no entry
     assert run_fn(ffi.NULL, 3, 0, ffi.NULL, 0) == lib.XOR_ERR_ARG
     p = xorbench.init_params(seed=0)
     X0, Y0 = xorbench.xor_dataset()
@@ -91,7 +98,8 @@ def test_run_entry_point_checks_its_prepared_arguments():
     final = ffi.new("double *")
     fields = dict(w1=fb("double[]", w1), w1_len=8, b1=fb("double[]", b1), b1_len=4, w2=fb("double[]", w2), w2_len=4,
                   b2=fb("double[]", b2), b2_len=1, final_loss=final, X=fb("double[]", X0), X_len=8,
-                  Y=fb("double[]", Y0), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0)
+                  Y=fb("double[]", Y0), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0,
+                  **extra_fields)
     assert run_fn(ffi.new("xor_train_args *", fields), 3, 0, ffi.NULL, 0) == lib.XOR_OK and np.isfinite(final[0])
     saved = w1.copy()
     for bad in (dict(X_len=9), dict(n_samples=5), dict(w1_len=7), dict(lr=float("nan")), dict(loss_kind=7)):
