@@ -25,8 +25,8 @@ __attribute__((target("avx2,fma"), noinline)) static double peak_exp(int64_t rep
     vd a = splat(0.5), b = splat(0.6), c = splat(0.7), d = splat(0.8);
     double t0 = now();
     for (int64_t r = 0; r < reps; r++) {
-        a = vexp_neg_normal(-a), b = vexp_neg_normal(-b); /* the kernels' exp: stay in (0.36, 1] */
-        c = vexp_neg_normal(-c), d = vexp_neg_normal(-d);
+        a = vexp_normal(-a), b = vexp_normal(-b); /* the kernels' exp: stay in (0.36, 1] */
+        c = vexp_normal(-c), d = vexp_normal(-d);
         BARRIER(a); BARRIER(b); BARRIER(c); BARRIER(d);
     }
     double t = now() - t0;
@@ -85,7 +85,7 @@ __attribute__((target("avx2,fma"), noinline)) static double chain_exp(int64_t re
     vd a = splat(0.5);
     double t0 = now();
     for (int64_t r = 0; r < reps; r++) {
-        a = vexp_neg_normal(-a);
+        a = vexp_normal(-a);
         BARRIER(a);
     }
     double t = now() - t0;

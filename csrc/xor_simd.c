@@ -2,14 +2,18 @@
  * xor_simd.c: the xorbench XOR network, fast variant ("c-simd"). Same network and interface as xor_net.c,
  * but it trades bit-identity for speed, on purpose and within LONG_RUN_RTOL["fast"] (1e-10 after 10,000
  * XOR epochs):
- *   - SIMD across samples: 4 samples per vector (GCC vector extensions; an AVX2+FMA clone and a generic
- *     clone are compiled, and the AVX2 one is chosen at run time when the CPU has it);
+ *   - SIMD across samples: 4 samples per vector (GCC vector extensions). Every loop is compiled three times,
+ *     for AVX-512 (x86-64-v4: 32 vector registers, which hold the 2-4-1 loop's parameters and sums where
+ *     AVX2's 16 spill), for AVX2+FMA (x86-64-v3) and for the build's default target; the loader picks the
+ *     best the CPU runs (target_clones: an ifunc);
  *   - its own vectorized exp (Cody-Waite range reduction, degree-12 polynomial evaluated by Estrin's scheme,
- *     ~1 ULP), one exp and one division per sigmoid. Its final scaling by 2^k adds k to the exponent, which
- *     is exact only for normal results; a pass (an epoch, or a block) in which any exp may have been
- *     subnormal is redone with the slower scaling that is exact for them too, so the branch leaves the
- *     per-sigmoid critical path and the results are unchanged;
- *   - a clone for the canonical 2-4-1 shape, with the sizes known at compile time;
+ *     ~1 ULP), one exp and one division per sigmoid: the textbook 1 / (1 + exp(-z)), whose exp scales by
+ *     2^k by adding k to the exponent, which is exact only while the result is a normal number (|z| <= 707).
+ *     A pass (an epoch, or a block) in which any |z| may be larger is redone with the overflow-safe sigmoid
+ *     of the reference (from exp(-|z|)) and the slower scaling that is exact for subnormals too, so that test
+ *     leaves the per-sigmoid critical path;
+ *   - a loop for the canonical 2-4-1 shape, with the sizes known at compile time and the parameters and sums
+ *     in registers;
  *   - FMA: this file alone is compiled with -ffp-contract=fast, so a*b+c becomes one rounding;
  *   - threads (OpenMP), as many as the caller asks for (impls/c_simd_impl.py asks for every core from
  *     impls.core.PARALLEL_MIN samples on). Samples are cut into fixed blocks of XOR_SIMD_BLOCK; each block's
@@ -37,6 +41,9 @@
 #include <omp.h>
 #endif
 
+/* every loop, compiled for AVX-512, AVX2+FMA and the default target; the loader picks one (see the header) */
+#define TARGETS __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
 #define XOR_SIMD_BLOCK 256 /* samples per block: the unit of work per thread and of the fixed-order sum */
 
 /* overflow-safe logistic from e = exp(-|z|): 1/(1+e) for z >= 0, e/(1+e) for z < 0 */
@@ -50,18 +57,17 @@ ALWAYS_INLINE vd neg_abs(vd z) { return (vd)((vi)z | (vi)splat(-0.0)); }
 
 ALWAYS_INLINE vd vsigmoid(vd z) { return sigmoid_from(z, vexp_neg(neg_abs(z))); }
 
-/* vsigmoid for the common case, where exp(-|z|) is a normal number: no clamp and no test or branch on the
- * critical path. It ORs the lanes where it may not be (-|z| < -707 or NaN; subnormal needs k < -1021, that is
- * -|z| < -708.04) into *sub, and a caller that finds any set must redo its work with vsigmoid. */
+/* vsigmoid for the common case, |z| <= 707, where exp(-z) is a normal number: the textbook 1 / (1 + exp(-z)),
+ * with no clamp and no test or branch on the critical path. It ORs the lanes where |z| may be larger (or NaN)
+ * into *sub, and a caller that finds any set must redo its work with vsigmoid. */
 ALWAYS_INLINE vd vsigmoid_normal(vd z, vi *sub) {
-    vd x = neg_abs(z);
-    *sub |= ~(vi)(x >= splat(-707.0)); /* NaN too, so that it gets vsigmoid's result */
-    return sigmoid_from(z, vexp_neg_normal(x));
+    *sub |= ~(vi)(neg_abs(z) >= splat(-707.0)); /* NaN too, so that it gets vsigmoid's result */
+    return splat(1.0) / (splat(1.0) + vexp_normal(-z));
 }
 
 /* One block of samples [b0, b0 + b_len): accumulate its gradients (if want_grad) into acc, which the caller
  * zeroed, and return its squared error. It runs with vsigmoid_normal and is redone with vsigmoid in the rare
- * block where an exp was subnormal, so the results are vsigmoid's.
+ * block where some |z| > 707.
  * acc: dw1 (n_in * n_hidden), db1 (n_hidden), dw2 (n_hidden * n_out), db2 (n_out) vectors; h: n_hidden vectors */
 ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const double *Yt, const double *mask,
                            const double *w1, const double *b1, const double *w2, const double *b2,
@@ -128,87 +134,134 @@ struct job {
     block_fn run_block;
 };
 
-/* 2-4-1 with every sample in one block: the whole training loop in one function. The parameters are kept
- * as vectors, each broadcast to every lane, so they stay in registers and never go through a scalar and
- * back; hsum_all leaves the same sum as hsum in every lane (a + b == b + a in IEEE arithmetic). Each epoch
- * runs with vsigmoid_normal and is redone with vsigmoid in the rare epoch where an exp was subnormal, so
- * the results are vsigmoid's. Same expressions, in the same order, as block() + step() on this shape. */
 ALWAYS_INLINE vd hsum_all(vd v) {
     vd t = v + __builtin_shuffle(v, (vi){1, 0, 3, 2}); /* (v0+v1, v1+v0, v2+v3, v3+v2) */
     return t + __builtin_shuffle(t, (vi){2, 3, 0, 1}); /* (v0+v1)+(v2+v3) in every lane */
 }
 
-__attribute__((target("avx2,fma"))) static void train_241(const job_t *J) {
-    double *w1 = J->w1, *b1 = J->b1, *w2 = J->w2, *b2 = J->b2;
-    const double *Xt = J->Xt, *Yt = J->Yt, *mask = J->mask;
-    int64_t n_pad = J->n_pad, epochs = J->epochs, record_every = J->record_every;
-    double lr = J->lr, scale = J->scale, count = J->count;
-    int mse = J->mse;
-    vd W1[8], B1[4], W2[4], B2 = splat(0.0), LR = splat(lr);
-    int bias = b1 != NULL;
-    for (int a = 0; a < 8; a++) W1[a] = splat(w1[a]);
-    for (int j = 0; j < 4; j++) W2[j] = splat(w2[j]), B1[j] = splat(0.0);
-    if (bias) {
-        for (int j = 0; j < 4; j++) B1[j] = splat(b1[j]);
-        B2 = splat(b2[0]);
+/* The canonical 2-4-1 network with its sizes known at compile time. Its parameters, and the sums its samples
+ * give (the gradients, in the order of block()'s acc, and the squared error), are kept as local vectors that
+ * stay in registers: each parameter is broadcast to every lane, each sum is per lane. */
+typedef struct {
+    vd w1[8], b1[4], w2[4], b2;
+} net241_t;
+
+typedef struct {
+    vd w1[8], b1[4], w2[4], b2, sq;
+} sums241_t;
+
+/* The sums of samples [s0, s1) into *g, in block()'s expressions and order, on this shape: with vsigmoid_normal
+ * (exact = 0), returning the lanes where an exp may have been subnormal, or with vsigmoid (exact = 1). */
+ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, const int exact, const double *Xt,
+                             const double *Yt, const double *mask, int64_t n_pad, int64_t s0, int64_t s1,
+                             double scale) {
+    vi sub = {0, 0, 0, 0};
+    g->b2 = g->sq = splat(0.0);
+#pragma GCC unroll 8
+    for (int a = 0; a < 8; a++) g->w1[a] = splat(0.0);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) g->b1[j] = g->w2[j] = splat(0.0);
+    for (int64_t s = s0; s < s1; s += LANES) {
+        vd x0 = *(const vd *)(Xt + s), x1 = *(const vd *)(Xt + n_pad + s), h[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            vd z = splat(0.0);
+            z += x0 * P->w1[j];
+            z += x1 * P->w1[4 + j];
+            if (bias) z += P->b1[j];
+            h[j] = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
+        }
+        vd z = splat(0.0);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) z += h[j] * P->w2[j];
+        if (bias) z += P->b2;
+        vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
+        vd diff = (out - *(const vd *)(Yt + s)) * *(const vd *)(mask + s);
+        g->sq += diff * diff;
+        vd d_out = splat(scale) * diff * out * (splat(1.0) - out);
+        g->b2 += d_out;
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            vd d_hidden = splat(0.0);
+            g->w2[j] += h[j] * d_out;
+            d_hidden += d_out * P->w2[j];
+            vd d_z1 = d_hidden * h[j] * (splat(1.0) - h[j]);
+            g->w1[j] += x0 * d_z1;
+            g->w1[4 + j] += x1 * d_z1;
+            g->b1[j] += d_z1;
+        }
     }
+    return sub;
+}
+
+/* samples_241 with vsigmoid_normal, redone with vsigmoid in the rare pass where some |z| > 707; bias and
+ * exact are constants in each copy of the loop, so none of them tests them per sample */
+ALWAYS_INLINE void sums_241(sums241_t *g, const net241_t *P, int bias, const double *Xt, const double *Yt,
+                            const double *mask, int64_t n_pad, int64_t s0, int64_t s1, double scale) {
+    if (bias) {
+        if (__builtin_expect(any_lane(samples_241(g, P, 1, 0, Xt, Yt, mask, n_pad, s0, s1, scale)), 0))
+            samples_241(g, P, 1, 1, Xt, Yt, mask, n_pad, s0, s1, scale);
+    } else if (__builtin_expect(any_lane(samples_241(g, P, 0, 0, Xt, Yt, mask, n_pad, s0, s1, scale)), 0)) {
+        samples_241(g, P, 0, 1, Xt, Yt, mask, n_pad, s0, s1, scale);
+    }
+}
+
+ALWAYS_INLINE void load_241(net241_t *P, const job_t *J) {
+    for (int a = 0; a < 8; a++) P->w1[a] = splat(J->w1[a]);
+    for (int j = 0; j < 4; j++) P->w2[j] = splat(J->w2[j]), P->b1[j] = splat(J->b1 ? J->b1[j] : 0.0);
+    P->b2 = splat(J->b1 ? J->b2[0] : 0.0);
+}
+
+/* 2-4-1 with every sample in one block: the whole training loop in one function, the parameters in registers
+ * from the first epoch to the last; hsum_all leaves the same sum as hsum in every lane (a + b == b + a in IEEE
+ * arithmetic). Same expressions, in the same order, as block() + step() on this shape. */
+TARGETS static void train_241(const job_t *J) {
+    int64_t epochs = J->epochs, record_every = J->record_every;
+    double count = J->count;
+    int mse = J->mse, bias = J->b1 != NULL;
+    net241_t P;
+    load_241(&P, J);
+    vd LR = splat(J->lr);
     int64_t last = J->final_loss ? epochs : epochs - 1; /* e == epochs: the final forward pass, for the loss only */
     for (int64_t e = 0; e <= last; e++) {
-        vd g_w1[8], g_b1[4], g_w2[4], g_b2, sq;
-        vi sub = {0, 0, 0, 0};
-        for (int exact = 0; exact < 2; exact++) { /* exact = 1: the rare redo, with a subnormal exp */
-            g_b2 = sq = splat(0.0);
-            for (int a = 0; a < 8; a++) g_w1[a] = splat(0.0);
-            for (int j = 0; j < 4; j++) g_b1[j] = g_w2[j] = splat(0.0);
-            for (int64_t s = 0; s < n_pad; s += LANES) {
-                vd x0 = *(const vd *)(Xt + s), x1 = *(const vd *)(Xt + n_pad + s), h[4];
-#pragma GCC unroll 4
-                for (int j = 0; j < 4; j++) {
-                    vd z = splat(0.0);
-                    z += x0 * W1[j];
-                    z += x1 * W1[4 + j];
-                    if (bias) z += B1[j];
-                    h[j] = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
-                }
-                vd z = splat(0.0);
-                for (int j = 0; j < 4; j++) z += h[j] * W2[j];
-                if (bias) z += B2;
-                vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
-                vd diff = (out - *(const vd *)(Yt + s)) * *(const vd *)(mask + s);
-                sq += diff * diff;
-                vd d_out = splat(scale) * diff * out * (splat(1.0) - out);
-                g_b2 += d_out;
-                for (int j = 0; j < 4; j++) {
-                    vd d_hidden = splat(0.0);
-                    g_w2[j] += h[j] * d_out;
-                    d_hidden += d_out * W2[j];
-                    vd d_z1 = d_hidden * h[j] * (splat(1.0) - h[j]);
-                    g_w1[j] += x0 * d_z1;
-                    g_w1[4 + j] += x1 * d_z1;
-                    g_b1[j] += d_z1;
-                }
-            }
-            if (__builtin_expect(!any_lane(sub), 1)) break;
-        }
-        double loss = mse ? hsum(sq) / count : hsum(sq);
+        sums241_t g;
+        sums_241(&g, &P, bias, J->Xt, J->Yt, J->mask, J->n_pad, 0, J->n_pad, J->scale);
+        double loss = mse ? hsum(g.sq) / count : hsum(g.sq);
         if (e == epochs) {
             *J->final_loss = loss;
             break;
         }
         if (record_every > 0 && e % record_every == 0) J->losses[e / record_every] = loss;
-        for (int a = 0; a < 8; a++) W1[a] -= LR * hsum_all(g_w1[a]);
-        for (int j = 0; j < 4; j++) W2[j] -= LR * hsum_all(g_w2[j]);
+        for (int a = 0; a < 8; a++) P.w1[a] -= LR * hsum_all(g.w1[a]);
+        for (int j = 0; j < 4; j++) P.w2[j] -= LR * hsum_all(g.w2[j]);
         if (bias) {
-            for (int j = 0; j < 4; j++) B1[j] -= LR * hsum_all(g_b1[j]);
-            B2 -= LR * hsum_all(g_b2);
+            for (int j = 0; j < 4; j++) P.b1[j] -= LR * hsum_all(g.b1[j]);
+            P.b2 -= LR * hsum_all(g.b2);
         }
     }
-    for (int a = 0; a < 8; a++) w1[a] = W1[a][0];
-    for (int j = 0; j < 4; j++) w2[j] = W2[j][0];
+    for (int a = 0; a < 8; a++) J->w1[a] = P.w1[a][0];
+    for (int j = 0; j < 4; j++) J->w2[j] = P.w2[j][0];
     if (bias) {
-        for (int j = 0; j < 4; j++) b1[j] = B1[j][0];
-        b2[0] = B2[0];
+        for (int j = 0; j < 4; j++) J->b1[j] = P.b1[j][0];
+        J->b2[0] = P.b2[0];
     }
+}
+
+/* one block of the 2-4-1 network, as block() computes it, the sums in registers until the block is done */
+TARGETS static double block_241(job_t *J, int64_t c, int t, double scale, int want_grad) {
+    (void)t;
+    net241_t P;
+    sums241_t g;
+    load_241(&P, J);
+    int64_t s0 = c * J->block_len;
+    sums_241(&g, &P, J->b1 != NULL, J->Xt, J->Yt, J->mask, J->n_pad, s0, s0 + J->block_len, scale);
+    if (want_grad) {
+        vd *acc = J->acc + c * J->n_acc; /* dw1 (8), db1 (4), dw2 (4), db2 (1) */
+        for (int a = 0; a < 8; a++) acc[a] = g.w1[a];
+        for (int j = 0; j < 4; j++) acc[8 + j] = g.b1[j], acc[12 + j] = g.w2[j];
+        acc[16] = g.b2;
+    }
+    return hsum(g.sq);
 }
 
 ALWAYS_INLINE double block_of(job_t *J, int64_t c, int t, double scale, int want_grad) {
@@ -217,20 +270,8 @@ ALWAYS_INLINE double block_of(job_t *J, int64_t c, int t, double scale, int want
                  c * J->block_len, J->block_len, J->n_pad, J->n_in, J->n_hidden, J->n_out, scale, want_grad);
 }
 
-/* the hot loop, compiled twice: for AVX2+FMA, and for whatever the build targets by default. Dispatching
- * per block keeps OpenMP's outlined loop out of it (it would not inherit the target attribute). */
-__attribute__((target("avx2,fma"))) static double block_avx2(job_t *J, int64_t c, int t, double scale, int g) {
-    return block_of(J, c, t, scale, g);
-}
-
-static double block_generic(job_t *J, int64_t c, int t, double scale, int g) { return block_of(J, c, t, scale, g); }
-
-/* the canonical 2-4-1 network, sizes known at compile time: the loops unroll and stay in registers */
-__attribute__((target("avx2,fma"))) static double block_avx2_241(job_t *J, int64_t c, int t, double scale, int g) {
-    vd *h = J->work + (int64_t)t * J->work_stride;
-    return block(J->acc + c * J->n_acc, h, h + 4, J->Xt, J->Yt, J->mask, J->w1, J->b1, J->w2, J->b2,
-                 c * J->block_len, J->block_len, J->n_pad, 2, 4, 1, scale, g);
-}
+/* any shape; dispatching per block keeps OpenMP's outlined loop out of the clones */
+TARGETS static double block_any(job_t *J, int64_t c, int t, double scale, int g) { return block_of(J, c, t, scale, g); }
 
 /* Every block once (in parallel when threads > 1); returns the squared-error sum, summed in block order */
 static double pass(job_t *J, double scale, int want_grad) {
@@ -280,7 +321,11 @@ static void train_loop(job_t *J) {
     }
 }
 
-const char *xor_simd_path(void) { return xor_have_avx2() ? "avx2+fma, 4 doubles per vector" : "generic vectors, no FMA"; }
+const char *xor_simd_path(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (AVX-512 registers), 4 doubles per vector, FMA";
+    return xor_have_avx2() ? "x86-64-v3 (AVX2), 4 doubles per vector, FMA" : "default target: generic vectors, no FMA";
+}
 
 int xor_simd_max_threads(void) {
 #ifdef _OPENMP
@@ -307,12 +352,12 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     job_t J = {.w1 = w1, .b1 = b1, .w2 = w2, .b2 = b2, .losses = losses, .final_loss = final_loss,
                .n_in = n_in, .n_hidden = n_hidden, .n_out = n_out, .epochs = epochs, .record_every = record_every,
                .lr = lr, .scale = mse ? 2.0 / count : 2.0, .count = count, .mse = mse};
-    int is_241 = n_in == 2 && n_hidden == 4 && n_out == 1, avx2 = xor_have_avx2();
+    int is_241 = n_in == 2 && n_hidden == 4 && n_out == 1;
     /* the blocking depends on n_samples only, never on the number of threads */
     J.block_len = n_samples < XOR_SIMD_BLOCK ? (n_samples + LANES - 1) / LANES * LANES : XOR_SIMD_BLOCK;
     J.n_blocks = (n_samples + J.block_len - 1) / J.block_len;
     J.n_pad = J.n_blocks * J.block_len;
-    J.run_block = !avx2 ? block_generic : is_241 ? block_avx2_241 : block_avx2;
+    J.run_block = is_241 ? block_241 : block_any;
     J.n_acc = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
     int cores = xor_simd_max_threads();
     J.threads = max_threads > 0 && max_threads < cores ? max_threads : cores;
@@ -344,7 +389,7 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     J.Yt = Yt;
     J.mask = mask;
 
-    if (avx2 && is_241 && J.n_blocks == 1)
+    if (is_241 && J.n_blocks == 1)
         train_241(&J);
     else
         train_loop(&J);
@@ -379,16 +424,9 @@ ALWAYS_INLINE void forward_loop(double *out, const double *Xt, const double *w1,
     }
 }
 
-__attribute__((target("avx2,fma"))) static void forward_avx2(double *out, const double *Xt, const double *w1,
-                                                              const double *b1, const double *w2, const double *b2,
-                                                              vd *h, int64_t n_samples, int64_t n_pad, int64_t n_in,
-                                                              int64_t n_hidden, int64_t n_out) {
-    forward_loop(out, Xt, w1, b1, w2, b2, h, n_samples, n_pad, n_in, n_hidden, n_out);
-}
-
-static void forward_generic(double *out, const double *Xt, const double *w1, const double *b1, const double *w2,
-                            const double *b2, vd *h, int64_t n_samples, int64_t n_pad, int64_t n_in,
-                            int64_t n_hidden, int64_t n_out) {
+TARGETS static void forward_any(double *out, const double *Xt, const double *w1, const double *b1, const double *w2,
+                                const double *b2, vd *h, int64_t n_samples, int64_t n_pad, int64_t n_in,
+                                int64_t n_hidden, int64_t n_out) {
     forward_loop(out, Xt, w1, b1, w2, b2, h, n_samples, n_pad, n_in, n_hidden, n_out);
 }
 
@@ -410,10 +448,7 @@ int xor_simd_forward(double *out, int64_t out_len,
     for (int64_t s = 0; s < n_samples; s++)
         for (int64_t i = 0; i < n_in; i++) Xt[i * n_pad + s] = X[s * n_in + i];
     vd *h = (vd *)(mem + data);
-    if (xor_have_avx2())
-        forward_avx2(out, Xt, w1, b1, w2, b2, h, n_samples, n_pad, n_in, n_hidden, n_out);
-    else
-        forward_generic(out, Xt, w1, b1, w2, b2, h, n_samples, n_pad, n_in, n_hidden, n_out);
+    forward_any(out, Xt, w1, b1, w2, b2, h, n_samples, n_pad, n_in, n_hidden, n_out);
     free(mem);
     return XOR_OK;
 }

@@ -20,8 +20,8 @@ ALWAYS_INLINE vd splat(double a) { return (vd){a, a, a, a}; }
 
 ALWAYS_INLINE int any_lane(vi mask) { return (mask[0] | mask[1] | mask[2] | mask[3]) != 0; }
 
-/* exp(x) for -2^50 < x <= 0 before its final scaling: returns p in [0.7, 1.42] and sets *k, exp(x) = p * 2^k */
-ALWAYS_INLINE vd vexp_neg_parts(vd x, vi *k) {
+/* exp(x) for |x| < 2^50 before its final scaling: returns p in [0.7, 1.42] and sets *k, exp(x) = p * 2^k */
+ALWAYS_INLINE vd vexp_parts(vd x, vi *k) {
     const vd shifter = splat(0x1.8p52);
     vd t = x * splat(0x1.71547652b82fep0) + shifter; /* x / ln 2 rounded to an integer k, held in t's bits */
     vd kd = t - shifter;
@@ -50,10 +50,11 @@ ALWAYS_INLINE vd scale_any(vd p, vi k) {
     return p * (vd)((half + 1023) << 52) * (vd)((k - half + 1023) << 52);
 }
 
-/* exp(x) for -708 <= x <= 0, where the result is a normal number: no clamp, no test, no branch */
-ALWAYS_INLINE vd vexp_neg_normal(vd x) {
+/* exp(x) for |x| <= 707, where the result is a normal number (k between -1020 and 1020): no clamp, no test,
+ * no branch */
+ALWAYS_INLINE vd vexp_normal(vd x) {
     vi k;
-    vd p = vexp_neg_parts(x, &k);
+    vd p = vexp_parts(x, &k);
     return scale_normal(p, k);
 }
 
@@ -61,7 +62,7 @@ ALWAYS_INLINE vd vexp_neg_normal(vd x) {
 ALWAYS_INLINE vd vexp_neg(vd x) {
     vi k, low = (vi)(x < splat(-746.0));
     x = (vd)(((vi)x & ~low) | ((vi)splat(-746.0) & low));
-    vd p = vexp_neg_parts(x, &k);
+    vd p = vexp_parts(x, &k);
     if (!any_lane(k < -1021)) return scale_normal(p, k); /* no p * 2^k is subnormal */
     return scale_any(p, k);
 }
