@@ -270,7 +270,9 @@ def roofline_table(run: Run) -> Table | None:
             row.append(f"{share:.1%}" + (" ⚠ above the ceiling: model bug" if share > CEILING_SLACK else ""))
         rows.append(row)
     exps = ("" if math.isnan(peaks.exp_own) else
-            f" (the faster of c-simd's own, {rate(peaks.exp_own)}/s, and glibc's libmvec, {rate(peaks.exp_libmvec)}/s)")
+            f" (the fastest of c-simd's own, {rate(peaks.exp_own)}/s, and glibc's libmvec, {rate(peaks.exp_libmvec)}/s"
+            + ("" if math.isnan(peaks.exp_libmvec8) else f" with 4 lanes and {rate(peaks.exp_libmvec8)}/s with 8")
+            + ")")
     lat = ("" if math.isnan(latency_ceiling(peaks, 4)) else
            f" Latencies, from one dependent chain each: exp {peaks.lat_exp * 1e9:.1f} ns, 1/(1+v) "
            f"{peaks.lat_div * 1e9:.1f} ns, FMA {peaks.lat_fma * 1e9:.2f} ns; one epoch's critical path bounds "

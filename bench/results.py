@@ -146,7 +146,8 @@ class Run:
             nan = float("nan")
             return Peaks(float(e["exp_per_s"]), float(e["div_per_s"]), float(e["fma_per_s"]), int(e["cores"]),
                          *(float(e.get(k, nan)) for k in ("exp_own_per_s", "exp_libmvec_per_s", "lat_exp_s",
-                                                          "lat_div_s", "lat_fma_s")))
+                                                          "lat_div_s", "lat_fma_s")),
+                         exp_libmvec8=float(e.get("exp_libmvec8_per_s", nan)))
         return None
 
     @property

@@ -1,7 +1,8 @@
 """A roofline-style ceiling on epochs/s for every benchmark point, from this machine's measured peaks.
 
 Peaks (one core, AVX2+FMA vectors, measured by xor_simd_peak in csrc/xor_peak.c, in element operations
-per second): r_exp for the fastest vector exp on the machine (c-simd's own, or glibc's libmvec), r_div for
+per second): r_exp for the fastest vector exp on the machine (c-simd's own, or glibc's libmvec with 4 lanes or,
+where the CPU has AVX-512, 8), r_div for
 division, r_fma for fused multiply-add. Latencies of each, from one dependent chain, give a second ceiling
 (latency_ceiling): one epoch's critical path, which binds for small batches. The ceiling is the lower of the
 two, and the report says which binds.
@@ -10,7 +11,7 @@ One epoch of an n_in-H-n_out network on N samples needs, at the least:
     exps  = N (H + n_out)                          one per sigmoid
     divs  = N (H + n_out)                          one per sigmoid
     flops = N [n_in H + H n_out                    forward multiply-adds
-               + 4 (H + n_out)                     bias, 1 + e, e * d, the branch select
+               + 2 (H + n_out)                     bias, 1 + e
                + 7 n_out                           diff, its square, d_out, db2
                + H (2 n_out + n_in + 4)]           backward multiply-adds and d_z1
             + P                                    the update, P = n_in H + H + H n_out + n_out
@@ -33,8 +34,9 @@ CEILING_SLACK = 1.10
 
 @dataclass(frozen=True)
 class Peaks:
-    """One core's limits. exp is the fastest vector exp measured on the machine (c-simd's own or glibc's libmvec,
-    both a few ULP); lat_* are latencies in seconds, from one dependent chain each (nan where not measured)."""
+    """One core's limits. exp is the fastest vector exp measured on the machine (c-simd's own, glibc's libmvec with
+    4 lanes or 8, all within a few ULP); lat_* are latencies in seconds, from one dependent chain each (nan where
+    not measured)."""
 
     exp: float
     div: float
@@ -45,6 +47,7 @@ class Peaks:
     lat_exp: float = math.nan  # the faster exp's
     lat_div: float = math.nan  # 1 / (1 + v): the sigmoid's addition and division
     lat_fma: float = math.nan
+    exp_libmvec8: float = math.nan  # libmvec's 8-lane AVX-512 exp (nan without AVX-512)
 
     @classmethod
     def measure(cls, seconds: float = 0.6) -> "Peaks":
@@ -58,15 +61,16 @@ class Peaks:
         r = np.empty(K.lib.XOR_PEAKS)
         if K.lib.xor_simd_peak(K.ffi.from_buffer("double[]", r), r.size, seconds) != 0:
             raise RuntimeError("the peak microbenchmark needs an x86-64 CPU with AVX2 and FMA")
-        own, div, fma, libmvec, chain_own, chain_libmvec, chain_div, chain_fma = map(float, r)
-        return cls(max(own, libmvec), div, fma, os.cpu_count() or 1, own, libmvec,
-                   1 / max(chain_own, chain_libmvec), 1 / chain_div, 1 / chain_fma)
+        own, div, fma, libmvec, chain_own, chain_libmvec, chain_div, chain_fma, libmvec8 = map(float, r)
+        return cls(max(own, libmvec, libmvec8), div, fma, os.cpu_count() or 1, own, libmvec,
+                   1 / max(chain_own, chain_libmvec), 1 / chain_div, 1 / chain_fma,
+                   exp_libmvec8=libmvec8 if libmvec8 > 0 else math.nan)
 
 
 def ops_per_epoch(n: int, hidden: int, n_in: int = 2, n_out: int = 1) -> tuple[int, int, int]:
     """(exps, divisions, flops) one epoch needs, as in the module docstring."""
     sig = n * (hidden + n_out)
-    flops = n * (n_in * hidden + hidden * n_out + 4 * (hidden + n_out) + 7 * n_out
+    flops = n * (n_in * hidden + hidden * n_out + 2 * (hidden + n_out) + 7 * n_out
                  + hidden * (2 * n_out + n_in + 4))
     flops += n_in * hidden + hidden + hidden * n_out + n_out
     return sig, sig, flops

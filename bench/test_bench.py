@@ -220,6 +220,7 @@ def test_machine_peak(benchmark, profile):
     benchmark.extra_info.update(kind="peak", backend="machine", N=0, hidden=0, K=1, exp_per_s=peaks.exp,
                                 div_per_s=peaks.div, fma_per_s=peaks.fma, cores=peaks.cores,
                                 exp_own_per_s=peaks.exp_own, exp_libmvec_per_s=peaks.exp_libmvec,
+                                exp_libmvec8_per_s=peaks.exp_libmvec8,
                                 lat_exp_s=peaks.lat_exp, lat_div_s=peaks.lat_div, lat_fma_s=peaks.lat_fma)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
 

@@ -1,6 +1,7 @@
 /*
  * xor_peak.c: the machine's limit on one core, for the roofline (bench/roofline.py): the vector throughput of
- * the fast kernel's exp (xor_vexp.h, the path for normal results that the kernels take), of glibc's libmvec exp,
+ * the fast kernel's exp (xor_vexp.h, the path for normal results that the kernels take), of glibc's libmvec exp
+ * (4 lanes, and 8 where the CPU has AVX-512),
  * of division and of FMA, in element operations per second; and the latency of each, timed as one dependent
  * chain. Compiled into the c-simd extension, with its flags (see
  * impls/_ffi_build.py), so the exp timed here is the kernel's, instruction for instruction.
@@ -79,6 +80,26 @@ __attribute__((target("avx2,fma"), noinline)) static double peak_exp_libmvec(int
     return t / 4;
 }
 
+/* and its 8-lane AVX-512 exp (_ZGVeN8v_exp), which GCC calls where it vectorizes with 512-bit vectors */
+typedef double vd8 __attribute__((vector_size(8 * sizeof(double))));
+vd8 _ZGVeN8v_exp(vd8 x);
+
+#define BARRIER8(x) __asm__ volatile("" : "+v"(x))
+
+__attribute__((target("avx512f"), noinline)) static double peak_exp_libmvec8(int64_t reps, double *sink) {
+    vd8 a = {0}, b = {0}, c = {0}, d = {0};
+    a += 0.5, b += 0.6, c += 0.7, d += 0.8;
+    double t0 = now();
+    for (int64_t r = 0; r < reps; r++) {
+        a = _ZGVeN8v_exp(-a), b = _ZGVeN8v_exp(-b), c = _ZGVeN8v_exp(-c), d = _ZGVeN8v_exp(-d);
+        BARRIER8(a); BARRIER8(b); BARRIER8(c); BARRIER8(d);
+    }
+    double t = now() - t0;
+    vd8 s = a + b + c + d;
+    *sink += s[0] + s[7];
+    return t / 4;
+}
+
 /* One dependent chain per operation: each result is the next one's input, so the time per round is the
  * operation's latency, as on the critical path of a small batch's epoch. */
 __attribute__((target("avx2,fma"), noinline)) static double chain_exp(int64_t reps, double *sink) {
@@ -139,7 +160,8 @@ static double peak(int what, int64_t reps, double *sink) {
     case 4: return chain_exp(reps, sink);
     case 5: return chain_exp_libmvec(reps, sink);
     case 6: return chain_div(reps, sink);
-    default: return chain_fma(reps, sink);
+    case 7: return chain_fma(reps, sink);
+    default: return peak_exp_libmvec8(reps, sink);
     }
 }
 
@@ -147,7 +169,12 @@ int xor_simd_peak(double *rates, int64_t rates_len, double seconds) {
     if (!rates || rates_len != XOR_PEAKS || !(seconds > 0.0)) return XOR_ERR_ARG;
     if (!xor_have_avx2()) return XOR_ERR_ARG; /* the model is for the AVX2+FMA path */
     double sink = 0.0;
+    __builtin_cpu_init();
     for (int what = 0; what < XOR_PEAKS; what++) {
+        if (what == 8 && !__builtin_cpu_supports("avx512f")) { /* no 8-lane exp to time */
+            rates[what] = 0.0;
+            continue;
+        }
         int64_t reps = 1000;
         while (peak(what, reps, &sink) < seconds / (10 * XOR_PEAKS)) reps *= 2; /* long enough to time well */
         double best = peak(what, reps, &sink);
@@ -156,7 +183,7 @@ int xor_simd_peak(double *rates, int64_t rates_len, double seconds) {
             if (t < best) best = t;
         }
         /* throughputs in element operations per second; chains in operations per second (1 / latency) */
-        rates[what] = (what < 4 ? LANES : 1) * (double)reps / best;
+        rates[what] = (what < 4 ? LANES : what == 8 ? 8 : 1) * (double)reps / best;
     }
     return sink == sink ? XOR_OK : XOR_ERR_ARG;
 }

@@ -82,20 +82,18 @@ ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const do
         if (exact && want_grad) memset(acc, 0, (size_t)n_acc * sizeof(vd));
         for (int64_t s = b0; s < b0 + b_len; s += LANES) {
             for (int64_t j = 0; j < n_hidden; j++) {
-                vd z = splat(0.0);
+                vd z = b1 ? splat(b1[j]) : splat(0.0);
                 for (int64_t i = 0; i < n_in; i++) z += *(const vd *)(Xt + i * n_pad + s) * splat(w1[i * n_hidden + j]);
-                if (b1) z += splat(b1[j]);
                 h[j] = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
             }
             vd m = *(const vd *)(mask + s);
             for (int64_t k = 0; k < n_out; k++) {
-                vd z = splat(0.0);
+                vd z = b2 ? splat(b2[k]) : splat(0.0);
                 for (int64_t j = 0; j < n_hidden; j++) z += h[j] * splat(w2[j * n_out + k]);
-                if (b2) z += splat(b2[k]);
                 vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
                 vd diff = (out - *(const vd *)(Yt + k * n_pad + s)) * m;
                 sq += diff * diff;
-                d_out[k] = splat(scale) * diff * out * (splat(1.0) - out);
+                d_out[k] = (splat(scale) * diff) * (out * (splat(1.0) - out));
             }
             if (!want_grad) continue;
             for (int64_t k = 0; k < n_out; k++) db2[k] += d_out[k];
@@ -105,7 +103,7 @@ ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const do
                     dw2[j * n_out + k] += h[j] * d_out[k];
                     d_hidden += d_out[k] * splat(w2[j * n_out + k]);
                 }
-                vd d_z1 = d_hidden * h[j] * (splat(1.0) - h[j]);
+                vd d_z1 = d_hidden * (h[j] * (splat(1.0) - h[j]));
                 for (int64_t i = 0; i < n_in; i++) dw1[i * n_hidden + j] += *(const vd *)(Xt + i * n_pad + s) * d_z1;
                 db1[j] += d_z1;
             }
@@ -150,8 +148,61 @@ typedef struct {
     vd w1[8], b1[4], w2[4], b2, sq;
 } sums241_t;
 
-/* The sums of samples [s0, s1) into *g, in block()'s expressions and order, on this shape: with vsigmoid_normal
- * (exact = 0), returning the lanes where an exp may have been subnormal, or with vsigmoid (exact = 1). */
+/* Add to *g the sums of the `group` vectors of samples from s on, in block()'s expressions and order, on this
+ * shape, interleaved step by step: one vector's work is a long dependency chain (two sigmoids deep), and a core's
+ * out-of-order window holds about one, so independent vectors side by side give it work to overlap. Each sum
+ * still adds its samples in sample order, so the bits do not depend on the group. With vsigmoid_normal
+ * (exact = 0), ORing into *sub the lanes where |z| may be too large for it, or with vsigmoid (exact = 1). */
+#define GROUP_MAX 8
+ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const int bias, const int exact,
+                               const int group, const double *Xt, const double *Yt, const double *mask,
+                               int64_t n_pad, int64_t s, double scale) {
+    vd x0[GROUP_MAX], x1[GROUP_MAX], h[4][GROUP_MAX], out[GROUP_MAX], d_out[GROUP_MAX];
+#pragma GCC unroll 8
+    for (int u = 0; u < group; u++)
+        x0[u] = *(const vd *)(Xt + s + u * LANES), x1[u] = *(const vd *)(Xt + n_pad + s + u * LANES);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+#pragma GCC unroll 8
+        for (int u = 0; u < group; u++) {
+            vd z = bias ? P->b1[j] : splat(0.0);
+            z += x0[u] * P->w1[j];
+            z += x1[u] * P->w1[4 + j];
+            h[j][u] = exact ? vsigmoid(z) : vsigmoid_normal(z, sub);
+        }
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < group; u++) {
+        vd z = bias ? P->b2 : splat(0.0);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) z += h[j][u] * P->w2[j];
+        out[u] = exact ? vsigmoid(z) : vsigmoid_normal(z, sub);
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < group; u++) {
+        int64_t su = s + u * LANES;
+        vd diff = (out[u] - *(const vd *)(Yt + su)) * *(const vd *)(mask + su);
+        g->sq += diff * diff;
+        d_out[u] = (splat(scale) * diff) * (out[u] * (splat(1.0) - out[u]));
+        g->b2 += d_out[u];
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+#pragma GCC unroll 8
+        for (int u = 0; u < group; u++) {
+            vd d_hidden = splat(0.0);
+            g->w2[j] += h[j][u] * d_out[u];
+            d_hidden += d_out[u] * P->w2[j];
+            vd d_z1 = d_hidden * (h[j][u] * (splat(1.0) - h[j][u]));
+            g->w1[j] += x0[u] * d_z1;
+            g->w1[4 + j] += x1[u] * d_z1;
+            g->b1[j] += d_z1;
+        }
+    }
+}
+
+/* The sums of samples [s0, s1) into *g: GROUP_MAX vectors at a time, then any left one at a time. Returns the
+ * lanes where an exp may have been subnormal (exact = 0). */
 ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, const int exact, const double *Xt,
                              const double *Yt, const double *mask, int64_t n_pad, int64_t s0, int64_t s1,
                              double scale) {
@@ -161,36 +212,10 @@ ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, co
     for (int a = 0; a < 8; a++) g->w1[a] = splat(0.0);
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) g->b1[j] = g->w2[j] = splat(0.0);
-    for (int64_t s = s0; s < s1; s += LANES) {
-        vd x0 = *(const vd *)(Xt + s), x1 = *(const vd *)(Xt + n_pad + s), h[4];
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            vd z = splat(0.0);
-            z += x0 * P->w1[j];
-            z += x1 * P->w1[4 + j];
-            if (bias) z += P->b1[j];
-            h[j] = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
-        }
-        vd z = splat(0.0);
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) z += h[j] * P->w2[j];
-        if (bias) z += P->b2;
-        vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
-        vd diff = (out - *(const vd *)(Yt + s)) * *(const vd *)(mask + s);
-        g->sq += diff * diff;
-        vd d_out = splat(scale) * diff * out * (splat(1.0) - out);
-        g->b2 += d_out;
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            vd d_hidden = splat(0.0);
-            g->w2[j] += h[j] * d_out;
-            d_hidden += d_out * P->w2[j];
-            vd d_z1 = d_hidden * h[j] * (splat(1.0) - h[j]);
-            g->w1[j] += x0 * d_z1;
-            g->w1[4 + j] += x1 * d_z1;
-            g->b1[j] += d_z1;
-        }
-    }
+    int64_t s = s0;
+    for (; s + GROUP_MAX * LANES <= s1; s += GROUP_MAX * LANES)
+        vectors_241(g, &sub, P, bias, exact, GROUP_MAX, Xt, Yt, mask, n_pad, s, scale);
+    for (; s < s1; s += LANES) vectors_241(g, &sub, P, bias, exact, 1, Xt, Yt, mask, n_pad, s, scale);
     return sub;
 }
 
@@ -319,6 +344,23 @@ static void train_loop(job_t *J) {
         double sq = pass(J, J->scale, 0);
         *J->final_loss = J->mse ? sq / J->count : sq;
     }
+}
+
+TARGETS static void exp_any(double *out, const double *x, int64_t n, int subnormal) {
+    for (int64_t s = 0; s < n; s += LANES) {
+        vd v = splat(0.0);
+        for (int64_t l = 0; l < LANES && s + l < n; l++) v[l] = x[s + l];
+        v = subnormal ? vexp_neg(v) : vexp_normal(v);
+        for (int64_t l = 0; l < LANES && s + l < n; l++) out[s + l] = v[l];
+    }
+}
+
+int xor_simd_exp(double *out, const double *x, int64_t n, int subnormal) {
+    if (n < 0 || (n > 0 && (!out || !x))) return XOR_ERR_ARG;
+    for (int64_t i = 0; i < n; i++) /* each path's domain */
+        if (!(subnormal ? x[i] <= 0.0 : x[i] >= -707.0 && x[i] <= 707.0)) return XOR_ERR_ARG;
+    exp_any(out, x, n, subnormal);
+    return XOR_OK;
 }
 
 const char *xor_simd_path(void) {

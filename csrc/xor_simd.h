@@ -31,9 +31,15 @@ int xor_simd_forward(double *out, int64_t out_len,
 /* (xor_peak.c) The machine's limits on one core, for bench/roofline.py; each measured for about seconds/XOR_PEAKS.
  * Throughputs of 4-lane AVX2 vectors, in element operations per second: rates[0] c-simd's own exp, [1] division
  * (1 / (1 + v)), [2] FMA, [3] glibc's libmvec exp (_ZGVdN4v_exp). Latencies, as operations per second of one
- * dependent chain: [4] own exp, [5] libmvec exp, [6] 1 / (1 + v), [7] FMA. XOR_ERR_ARG without AVX2+FMA. */
-#define XOR_PEAKS 8
+ * dependent chain: [4] own exp, [5] libmvec exp, [6] 1 / (1 + v), [7] FMA. [8] libmvec's 8-lane AVX-512 exp
+ * (_ZGVeN8v_exp), elements per second; 0 without AVX-512. XOR_ERR_ARG without AVX2+FMA. */
+#define XOR_PEAKS 9
 int xor_simd_peak(double *rates, int64_t rates_len, double seconds);
+
+/* For the tests: out[i] = exp(x[i]) through the kernels' own vector exp, on the path vsigmoid_normal takes
+ * (subnormal = 0: |x| <= 707, normal results) or the one vsigmoid takes (subnormal = 1: x <= 0, subnormal
+ * results too). XOR_ERR_ARG for an x outside the path's domain. */
+int xor_simd_exp(double *out, const double *x, int64_t n, int subnormal);
 
 /* which compiled path runs on this CPU, e.g. "avx2+fma, 4 doubles per vector" */
 const char *xor_simd_path(void);
