@@ -18,6 +18,8 @@ def pytest_generate_tests(metafunc):
         names = profiles.selected_backends(xorbench.names())
         if metafunc.definition.get_closest_marker("threaded"):
             names = [n for n in names if _threaded_or_unavailable(n)]
+        if metafunc.definition.get_closest_marker("fast_rows"):
+            names = [n for n in names if _fast_or_unavailable(n)]
         metafunc.parametrize("backend", backend_params(metafunc.config, names), indirect=True)
 
 
@@ -29,6 +31,14 @@ def pytest_collection_modifyitems(config, items):
     if len(keep) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+def _fast_or_unavailable(name):
+    """Backends held to the "fast" tolerance (the fast rows), plus any that cannot load, so the fixture says why."""
+    try:
+        return xorbench.get_backend(name).equivalence == "fast"
+    except xorbench.BackendUnavailable:
+        return True
 
 
 def _threaded_or_unavailable(name):
@@ -48,6 +58,7 @@ def pytest_configure(config):
         else:
             torch.set_num_threads(1)  # PyTorch's intra-op pool, pinned as BLAS is
     config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
+    config.addinivalue_line("markers", "fast_rows: run only for backends held to the fast tolerance")
     config.addinivalue_line("markers", "peers: the optional peers (JAX, PyTorch): pip install -e '.[peers]'")
 
 

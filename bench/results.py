@@ -39,6 +39,20 @@ def write_json(path: str, data) -> None:
     write_atomic(path, json.dumps(data, indent=1, default=str))
 
 
+def paired_ratio(slow, fast, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The median of slow[i] / fast[i], pairs timed together, and a bootstrap confidence interval of it (nan, nan
+    with fewer than 2 pairs): how many times faster `fast` is, round by round."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    r = np.asarray(slow, dtype=float) / np.asarray(fast, dtype=float)
+    if r.size < 2:
+        return float(np.median(r)), math.nan, math.nan
+    res = bootstrap((r,), np.median, confidence_level=confidence, n_resamples=2000, method="percentile",
+                    rng=np.random.default_rng(0))
+    return float(np.median(r)), float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
 def ratio_ci(slow, fast, confidence: float = 0.95) -> tuple[float, float]:
     """A bootstrap confidence interval of median(slow) / median(fast): how many times faster `fast` is, from two
     samples of seconds per epoch (or per anything, alike in both), each resampled independently. (nan, nan) with
@@ -199,6 +213,13 @@ def _point(b) -> Point:
     data = s.get("data") or []
     if not isinstance(data, list):
         raise TypeError("stats.data must be a list")
+    if e["kind"] == "plain_pair":  # the interleaved rounds' own timings, which the report divides
+        _int_in(e["K_plain"], 1, 2**63 - 1)
+        if not (isinstance(e["plain_s"], list) and isinstance(e["backend_s"], list)
+                and len(e["plain_s"]) == len(e["backend_s"]) >= 1):
+            raise TypeError("plain_s and backend_s must be lists of the same length, one entry per round")
+        for x in e["plain_s"] + e["backend_s"]:
+            _positive(x)
     return Point(b["name"], e["kind"], e["backend"], N, hidden, K, _positive(s["median"]), _positive(s["q1"]),
                  _positive(s["q3"]), _positive(s["mean"]), _nonnegative(s["stddev"]), _int_in(s["rounds"], 1, 10**9),
                  [_positive(x) for x in data], e)

@@ -179,6 +179,41 @@ def test_plain_loop(benchmark, profile, n):
                        warmup_rounds=1)
 
 
+@pytest.mark.fast_rows
+@pytest.mark.parametrize("n", [4, 65536], ids=lambda n: f"N={n}")
+def test_against_plain_loop(benchmark, backend, profile, n):
+    """Each fast row on one thread against the plain -ffast-math loop, interleaved: every round times the plain
+    loop and then the backend on the same problem, so both see the machine as it was at that moment, and the
+    report takes their ratio round by round. On a shared machine, two benchmarks run minutes apart can see
+    different neighbours; one round's pair cannot."""
+    from xorbench.bench import baseline
+
+    be = type(backend)()
+    if be.threaded:
+        be.max_threads = 1
+    lr = XOR_LR if n == 4 else SWEEP_LR
+    params, X, Y = _problem(n, 4)
+    target_s = 10 * profile["target_s"]  # long calls: what is compared is the loops, not the calls (see granularity)
+    k_plain = calibrate(lambda e: baseline.train(params, X, Y, e, lr), target_s)
+    k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=lr), target_s)
+    plain_s, backend_s = [], []
+
+    def pair():
+        t0 = time.perf_counter()
+        baseline.train(params, X, Y, k_plain, lr)
+        t1 = time.perf_counter()
+        be.train(params, X, Y, epochs=k, lr=lr)
+        backend_s.append(time.perf_counter() - t1)
+        plain_s.append(t1 - t0)
+
+    benchmark.group = "against the plain loop"
+    benchmark.extra_info.update(kind="plain_pair", backend=backend.name, equivalence=backend.equivalence, N=n,
+                                hidden=4, K=k, K_plain=k_plain, lr=lr, plain_s=plain_s, backend_s=backend_s)
+    benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+    if len(plain_s) > profile["rounds"]:  # timed: drop the warm-up round's pair (--benchmark-disable runs one)
+        del plain_s[0], backend_s[0]
+
+
 @pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")
 def test_batch_sweep(benchmark, backend, profile, n):
     """Cost against batch size at hidden 4 (noisy XOR)."""

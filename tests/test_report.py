@@ -225,3 +225,36 @@ def test_plots_tell_every_line_apart_and_hide_none(tmp_path, monkeypatch):
     path.write_text(json.dumps(data))
     report.write([results.load(str(path))], str(tmp_path / "out"))
     assert seen and any(noisy for _, noisy in seen)
+
+
+def _with_fast_rows(tmp_path, plain_s, backend_s):
+    """BASE plus the plain loop's baseline on XOR and c's interleaved rounds against it (K 100 each side)."""
+    data = json.load(open(BASE))
+    template = data["benchmarks"][0]
+    base = json.loads(json.dumps(template))
+    base["name"] = "test_plain_loop[N=4]"
+    base["extra_info"] = dict(kind="baseline", backend="plain-fastmath-c", N=4, hidden=4, K=100, cflags=["-O3"])
+    pair = json.loads(json.dumps(template))
+    pair["name"] = "test_against_plain_loop[c-N=4]"
+    pair["extra_info"] = dict(kind="plain_pair", backend="c", N=4, hidden=4, K=100, K_plain=100,
+                              plain_s=plain_s, backend_s=backend_s)
+    data["benchmarks"] += [base, pair]
+    path = tmp_path / "fast.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_fast_rows_take_interleaved_ratios_round_by_round(tmp_path):
+    # the machine slows down 3x halfway through: each round's pair sees it alike, so every ratio is 2
+    plain = [2.0, 2.0, 2.0, 6.0, 6.0, 6.0]
+    mine = [1.0, 1.0, 1.0, 3.0, 3.0, 3.0]
+    table = report.fast_rows_table(results.load(_with_fast_rows(tmp_path, plain, mine))).md()
+    assert row(table, "c")[1] == "2× (2–2) (interleaved)"
+    assert "interleaved" in table and "back to back" in table
+
+
+def test_fast_rows_with_mismatched_rounds_are_refused(tmp_path, capsys):
+    path = _with_fast_rows(tmp_path, [1.0, 2.0], [1.0])
+    assert main(["report", path, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "plain_s and backend_s" in err and "Traceback" not in err
