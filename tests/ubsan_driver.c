@@ -1,0 +1,68 @@
+/*
+ * ubsan_driver.c: runs both C kernels (csrc/xor_net.c, csrc/xor_simd.c) through their paths, for
+ * tests/test_ubsan.py, which compiles it with them under -fsanitize=undefined -fno-sanitize-recover=all: any
+ * undefined behaviour ends the run with a report. Prints "ok" at the end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xor_net.h"
+#include "xor_simd.h"
+
+/* noisy-ish XOR of n samples: X (n, 2), Y (n) */
+static void data(double *X, double *Y, int n) {
+    for (int s = 0; s < n; s++) {
+        int a = s & 1, b = (s >> 1) & 1;
+        X[2 * s] = a + 0.01 * (s % 7), X[2 * s + 1] = b - 0.01 * (s % 5), Y[s] = a ^ b;
+    }
+}
+
+int main(void) {
+    int failures = 0;
+    /* training: shapes 2-4-1 (the specialized loops) and 2-5-1, one block and many, 1 and 2 threads,
+     * with biases and without, ordinary weights and ones that drive every output sigmoid to exp(-720) */
+    for (int H = 4; H <= 5; H++)
+        for (int n = 4; n <= 5000; n += 4996)
+            for (int big = 0; big <= 1; big++)
+                for (int bias = 0; bias <= 1; bias++) {
+                    double *X = malloc(sizeof(double) * 2 * n), *Y = malloc(sizeof(double) * n);
+                    double w1[10], b1[5] = {0}, w2[5], b2[1] = {0}, losses[3], final;
+                    data(X, Y, n);
+                    for (int a = 0; a < 2 * H; a++) w1[a] = big ? 0.0 : 0.3 - 0.1 * a;
+                    for (int j = 0; j < H; j++) w2[j] = big ? -1440.0 / H : 0.5 - 0.2 * j;
+                    if (big)
+                        for (int s = 0; s < n; s++) X[2 * s] = X[2 * s + 1] = 0.0, Y[s] = 1.0;
+                    double *pb1 = bias ? b1 : NULL, *pb2 = bias ? b2 : NULL;
+                    int64_t nb = bias ? H : 0;
+                    failures += xor_net_train(w1, 2 * H, pb1, nb, w2, H, pb2, bias, losses, 3, &final, X, 2 * n, Y, n,
+                                              n, 2, H, 1, 3, 1.0, XOR_LOSS_MSE, 1) != XOR_OK;
+                    for (int threads = 1; threads <= 2; threads++)
+                        failures += xor_simd_train(w1, 2 * H, pb1, nb, w2, H, pb2, bias, losses, 3, &final, X, 2 * n,
+                                                   Y, n, n, 2, H, 1, 3, 1.0, XOR_LOSS_SSE, 1, threads) != XOR_OK;
+                    double *out = malloc(sizeof(double) * n);
+                    failures += xor_net_forward(out, n, w1, 2 * H, pb1, nb, w2, H, pb2, bias, X, 2 * n, n, 2, H, 1)
+                                != XOR_OK;
+                    failures += xor_simd_forward(out, n, w1, 2 * H, pb1, nb, w2, H, pb2, bias, X, 2 * n, n, 2, H, 1)
+                                != XOR_OK;
+                    free(out), free(X), free(Y);
+                }
+    /* the exp on each path's whole domain, and arguments it must refuse */
+    enum { M = 100003 };
+    static double x[M], y[M];
+    for (int i = 0; i < M; i++) x[i] = -707.0 + 1414.0 * i / (M - 1);
+    failures += xor_simd_exp(y, x, M, 0) != XOR_OK;
+    for (int i = 0; i < M; i++) x[i] = -800.0 * i / (M - 1);
+    failures += xor_simd_exp(y, x, M, 1) != XOR_OK;
+    x[0] = 708.0;
+    failures += xor_simd_exp(y, x, 1, 0) == XOR_OK;
+    /* refused arguments: the checks themselves */
+    double w[8] = {0};
+    failures += xor_net_train(w, 8, NULL, 0, w, 4, NULL, 0, NULL, 0, NULL, w, 8, w, 4, (int64_t)1 << 62,
+                              (int64_t)1 << 62, 4, 1, 1, 1.0, XOR_LOSS_MSE, 0) == XOR_OK;
+    if (failures) {
+        printf("%d calls did not return what they should\n", failures);
+        return 1;
+    }
+    printf("ok\n");
+    return 0;
+}
