@@ -24,7 +24,7 @@ ONE_STEP_RTOL = {"bitwise": 0.0, "reordered": 1e-14, "fast": 1e-13}
 
 #: a single epoch: losses. A loss near a perfect fit is ill-conditioned (out - Y cancels), so a 1-ULP
 #: difference in `out` becomes a larger relative one in the loss: 1.5e-14 was the worst per step in 3,000
-#: random NumPy trials (sizes up to 5-9-3, lr up to 3).
+#: random NumPy trials (sizes up to 5-9-3, lr up to 3); loss_atol bounds the rest, where it cancels more.
 ONE_STEP_LOSS_RTOL = {"bitwise": 0.0, "reordered": 1e-13, "fast": 1e-12}
 
 #: 10,000 epochs of canonical XOR training, params and recorded loss history
@@ -34,6 +34,16 @@ LONG_RUN_RTOL = {"bitwise": 0.0, "reordered": 1e-9, "fast": 1e-10}
 FD_STEP = 1e-6
 FD_RTOL = 1e-6
 FD_ATOL = 1e-9
+
+
+def loss_atol(out, Y, rtol, loss="mse") -> float:
+    """How far the loss may move when the outputs are good only to rtol: d(out - Y)^2 = 2 (out - Y) d(out), so
+    2 rtol sum|out||out - Y| (over the count for mse). Near a perfect fit this is far below rtol times the
+    loss's own size would suggest: one sample off by 1e-4 turns a 1-ULP output difference into 5e-13 of the
+    loss, relatively, but only 1e-20 absolutely."""
+    out, Y = np.asarray(out, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    bound = 2.0 * rtol * float(np.sum(np.abs(out) * np.abs(out - Y)))
+    return bound / Y.size if loss == "mse" else bound
 
 
 def params_rel_err(params, ref_params) -> float:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xorbench
-from xorbench.impls.tolerances import ONE_STEP_LOSS_RTOL, ONE_STEP_RTOL
+from xorbench.impls.tolerances import ONE_STEP_LOSS_RTOL, ONE_STEP_RTOL, loss_atol
 
 from .conftest import assert_results_close
 
@@ -36,7 +36,9 @@ def test_random_problems_match_reference(backend, reference, problem):
     got = backend.train(params, X, Y, **kw)
     want = reference.train(params, X, Y, **kw)
     steps = max(1, kw["epochs"])
-    assert_results_close(got, want, ONE_STEP_RTOL[backend.equivalence] * steps,
-                         loss_rtol=ONE_STEP_LOSS_RTOL[backend.equivalence] * steps)
+    rtol = ONE_STEP_RTOL[backend.equivalence] * steps
+    # near a perfect fit the loss cancels: bound it by the outputs' tolerance, at the start and at the end
+    atol = max(loss_atol(reference.predict(p, X), Y, rtol, kw["loss"]) for p in (params, want.params))
+    assert_results_close(got, want, rtol, loss_rtol=ONE_STEP_LOSS_RTOL[backend.equivalence] * steps, loss_atol=atol)
     pred = backend.predict(got.params, X)
     assert pred.shape == Y.shape and np.all((pred >= 0) & (pred <= 1))
