@@ -195,13 +195,21 @@ def train_entry(w1, b1, w2, b2, losses, X, Y, n_samples, n_in, n_hidden, n_out, 
 
 
 @functools.lru_cache(maxsize=None)
-def _entry():
-    """(the c backend's Kernel, train_entry's address), compiled on first use; (None, why) without the extension."""
+def _c_kernel():
+    """(the c backend's Kernel, whose xor_call_train runs the entry point, None), or (None, why not)."""
     from ._cffi_kernel import Kernel
     try:
-        kernel = Kernel("c")
+        return Kernel("c"), None
     except BackendUnavailable as e:
         return None, str(e)
+
+
+@functools.lru_cache(maxsize=None)
+def _entry():
+    """(the c backend's Kernel, train_entry's address), compiled on first use; (None, why) without the extension."""
+    kernel, why = _c_kernel()
+    if kernel is None:
+        return None, why
     return kernel, cfunc(TRAIN_ENTRY, cache=True, error_model="numpy")(train_entry).address
 
 
@@ -218,7 +226,7 @@ class NumbaBackend(Backend):
 
     @property
     def overheads(self):
-        kernel, why = _entry()
+        kernel, why = _c_kernel()  # not _entry(): describing the backend should not compile it
         return ("a trainer's calls: one compiled cffi call into train's @cfunc entry" if kernel else
                 f"a trainer's calls: Numba's dispatcher, which checks all 13 arguments per call ({why})")
 
