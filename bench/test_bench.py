@@ -20,6 +20,7 @@ from xorbench.bench import profiles
 from xorbench.bench.profiles import SWEEP_LR, XOR_LR
 from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
+LONG_CALL = 10  # calls this many times the profile's target time: where the loop, not the call, is compared
 REFERENCE_BUDGET = 20_000  # reference work (samples x hidden x epochs) spent on each correctness check
 _reference_cache = {}
 
@@ -123,7 +124,7 @@ def test_granularity(benchmark, backend, profile):
     for k in GRANULARITY_K:
         seconds = _best_us("step(k)", {"step": tr.step, "k": k}, profile["target_s"]) * 1e-6
         curve.append([k, k / seconds])
-        if seconds > 10 * profile["target_s"]:
+        if seconds > LONG_CALL * profile["target_s"]:
             break
     benchmark.group = "granularity"
     benchmark.extra_info.update(kind="granularity", backend=backend.name, equivalence=backend.equivalence,
@@ -193,7 +194,7 @@ def test_against_plain_loop(benchmark, backend, profile, n):
         be.max_threads = 1
     lr = XOR_LR if n == 4 else SWEEP_LR
     params, X, Y = _problem(n, 4)
-    target_s = 10 * profile["target_s"]  # long calls: what is compared is the loops, not the calls (see granularity)
+    target_s = LONG_CALL * profile["target_s"]
     k_plain = calibrate(lambda e: baseline.train(params, X, Y, e, lr), target_s)
     k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=lr), target_s)
     plain_s, backend_s = [], []
@@ -235,8 +236,8 @@ def test_threads(benchmark, backend, profile, threads, n):
     be = type(backend)()
     be.max_threads = threads
     params, X, Y = _problem(n, 4)
-    # long calls (10x the target time): what the second core buys on the loop, not on each call's serial copies
-    k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=SWEEP_LR), 10 * profile["target_s"])
+    # long calls: what the second core buys on the loop, not on each call's serial copies
+    k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=SWEEP_LR), LONG_CALL * profile["target_s"])
     benchmark.group = "threads"
     benchmark.extra_info.update(kind="threads", backend=backend.name, threads=threads or "all", N=n, hidden=4,
                                 K=k, lr=SWEEP_LR)

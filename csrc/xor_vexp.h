@@ -20,20 +20,17 @@ ALWAYS_INLINE vd splat(double a) { return (vd){a, a, a, a}; }
 
 ALWAYS_INLINE int any_lane(vi mask) { return (mask[0] | mask[1] | mask[2] | mask[3]) != 0; }
 
-/* 2^(j/16), j = 0..15, correctly rounded, as four vectors: the table of vexp_parts */
-#define XOR_EXP2_16                                                                                                \
-    {0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0},                      \
-    {0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0},                      \
-    {0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0},                      \
-    {0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0}
-
 /* exp(x) for |x| < 2^40 before its final scaling: returns p in [0.97, 1.97] and sets *k, exp(x) = p * 2^k.
  * x = (16 k + j) ln2/16 + r with |r| <= ln2/32: exp(x) = 2^k * 2^(j/16) * exp(r), the 2^(j/16) from a 16-entry
  * table (two-vector shuffles: one permute instruction each where AVX-512 has it), exp(r) a degree-7 Taylor
  * polynomial (truncation error below 2e-18 relative) by Estrin's scheme, 3 FMAs deep, as 2^(j/16) + 2^(j/16) *
  * (exp(r) - 1). Within 1.5 ULP of exp on [-707, 707] (tests/test_c_simd.py). */
 ALWAYS_INLINE vd vexp_parts(vd x, vi *k) {
-    static const vd table[4] = {XOR_EXP2_16};
+    static const vd table[4] = {/* 2^(j/16), j = 0..15, correctly rounded */
+        {0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0},
+        {0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0},
+        {0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0},
+        {0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0}};
     const vd shifter = splat(0x1.8p52);
     vd t = x * splat(0x1.71547652b82fep+4) + shifter; /* x * 16 / ln 2 rounded to an integer n, held in t's bits */
     vd n = t - shifter;
