@@ -20,6 +20,8 @@ def pytest_generate_tests(metafunc):
             names = [n for n in names if _threaded_or_unavailable(n)]
         if metafunc.definition.get_closest_marker("fast_rows"):
             names = [n for n in names if _fast_or_unavailable(n)]
+        if metafunc.definition.get_closest_marker("against_simd"):
+            names = [n for n in names if n != "c-simd"]
         metafunc.parametrize("backend", backend_params(metafunc.config, names), indirect=True)
 
 
@@ -59,6 +61,7 @@ def pytest_configure(config):
             torch.set_num_threads(1)  # PyTorch's intra-op pool, pinned as BLAS is
     config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
     config.addinivalue_line("markers", "fast_rows: run only for backends held to the fast tolerance")
+    config.addinivalue_line("markers", "against_simd: run for every selected backend but c-simd")
     config.addinivalue_line("markers", "peers: the optional peers (JAX, PyTorch): pip install -e '.[peers]'")
 
 

@@ -7,7 +7,7 @@ import math
 import os
 import re
 
-from xorbench.bench.results import NOISE_CV, Run, paired_ratio, speedup, write_atomic
+from xorbench.bench.results import NOISE_CV, PAIR_FIELDS, Run, paired_ratio, speedup, write_atomic
 from xorbench.impls.registry import PEERS, REFERENCE
 
 TRADES = ("fma", "simd", "threads", "exp", "fastmath")
@@ -178,10 +178,7 @@ def fast_rows_table(run: Run) -> Table | None:
     def cell(b, n, apart):
         pair = pairs.get((b, n))
         if pair is not None:
-            e = pair.extra
-            plain = [t / e["K_plain"] for t in e["plain_s"]]
-            mine = [t / pair.K for t in e["backend_s"]]
-            return ratio_with_ci(*paired_ratio(plain, mine)) + " (interleaved)"
+            return pair_cell(pair) + " (interleaved)"
         if apart is None or n not in base:
             return "-"
         unit = apart.epochs_per_s if n == 4 else apart.samples_per_s
@@ -200,6 +197,31 @@ def fast_rows_table(run: Run) -> Table | None:
              "threaded backend's one-thread run (threads benchmark) and the batch sweep's point for the rest."]
     return Table("The fast rows against what the compiler gives for free (one thread)",
                  ["backend", "× plain -ffast-math loop on XOR", "× it at N=65536 (samples/s)"], rows, notes)
+
+
+def pair_cell(pair) -> str:
+    """An interleaved benchmark's median per-round speed ratio (backend against its reference) and 95% interval."""
+    seconds, epochs = PAIR_FIELDS[pair.kind]
+    ref = [t / pair.extra[epochs] for t in pair.extra[seconds]]
+    mine = [t / pair.K for t in pair.extra["backend_s"]]
+    return ratio_with_ci(*paired_ratio(ref, mine))
+
+
+def against_simd_table(run: Run) -> Table | None:
+    """The other fast rows against c-simd, both on one thread, interleaved, at every batch-sweep point."""
+    pairs = run.by_kind("simd_pair")
+    if not pairs:
+        return None
+    ns = sorted({p.N for p in pairs})
+    at = {(p.backend, p.N): p for p in pairs}
+    rows = [[b, *(pair_cell(at[b, n]) if (b, n) in at else "-" for n in ns)]
+            for b in run.backends if any(k[0] == b for k in at)]
+    return Table("The fast rows against c-simd (one thread each, interleaved)",
+                 ["backend", *(f"N={n:,}" + (" (XOR)" if n == 4 else "") for n in ns)], rows,
+                 ["Each cell: how many times c-simd's speed the backend reaches, the median of per-round ratios "
+                  "with its 95% interval; every round timed c-simd and then the backend (both on one thread) back "
+                  "to back, each call ten times the profile's target time. N=4 is canonical XOR at lr 1, the "
+                  "other points the batch sweep's noisy XOR at lr 0.1."])
 
 
 def sweep_series(run: Run, kind: str, fixed: int | None = None):
@@ -421,7 +443,8 @@ def unavailable_table(run: Run) -> Table | None:
 
 
 def tables(run: Run) -> list[Table]:
-    ts = [xor_table(run), notebook_table(run), fast_rows_table(run), boundary_table(run), granularity_table(run),
+    ts = [xor_table(run), notebook_table(run), fast_rows_table(run), against_simd_table(run), boundary_table(run),
+          granularity_table(run),
           sweep_table(run, "batch")]
     for n in sorted({p.N for p in run.by_kind("hidden")}):
         ts.append(sweep_table(run, "hidden", n))

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 RUN_SCHEMA = "xorbench-run/1"
 NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged noisy
 MIN_ROUNDS = 5  # fewer rounds than this is flagged too
+#: interleaved benchmarks: kind -> (the reference's seconds per round, its epochs per call); backend_s and K
+#: are the backend's. plain_pair: against the plain -ffast-math loop; simd_pair: against c-simd on one thread.
+PAIR_FIELDS = {"plain_pair": ("plain_s", "K_plain"), "simd_pair": ("simd_s", "K_simd")}
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -213,12 +216,13 @@ def _point(b) -> Point:
     data = s.get("data") or []
     if not isinstance(data, list):
         raise TypeError("stats.data must be a list")
-    if e["kind"] == "plain_pair":  # the interleaved rounds' own timings, which the report divides
-        _int_in(e["K_plain"], 1, 2**63 - 1)
-        if not (isinstance(e["plain_s"], list) and isinstance(e["backend_s"], list)
-                and len(e["plain_s"]) == len(e["backend_s"]) >= 1):
-            raise TypeError("plain_s and backend_s must be lists of the same length, one entry per round")
-        for x in e["plain_s"] + e["backend_s"]:
+    if e["kind"] in PAIR_FIELDS:  # the interleaved rounds' own timings, which the report divides
+        seconds, epochs = PAIR_FIELDS[e["kind"]]
+        _int_in(e[epochs], 1, 2**63 - 1)
+        if not (isinstance(e[seconds], list) and isinstance(e["backend_s"], list)
+                and len(e[seconds]) == len(e["backend_s"]) >= 1):
+            raise TypeError(f"{seconds} and backend_s must be lists of the same length, one entry per round")
+        for x in e[seconds] + e["backend_s"]:
             _positive(x)
     return Point(b["name"], e["kind"], e["backend"], N, hidden, K, _positive(s["median"]), _positive(s["q1"]),
                  _positive(s["q3"]), _positive(s["mean"]), _nonnegative(s["stddev"]), _int_in(s["rounds"], 1, 10**9),

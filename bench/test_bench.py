@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import xorbench
-from xorbench.bench import profiles
+from xorbench.bench import profiles, results
 from xorbench.bench.profiles import SWEEP_LR, XOR_LR
 from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
@@ -180,39 +180,61 @@ def test_plain_loop(benchmark, profile, n):
                        warmup_rounds=1)
 
 
-@pytest.mark.fast_rows
-@pytest.mark.parametrize("n", [4, 65536], ids=lambda n: f"N={n}")
-def test_against_plain_loop(benchmark, backend, profile, n):
-    """Each fast row on one thread against the plain -ffast-math loop, interleaved: every round times the plain
-    loop and then the backend on the same problem, so both see the machine as it was at that moment, and the
-    report takes their ratio round by round. On a shared machine, two benchmarks run minutes apart can see
-    different neighbours; one round's pair cannot."""
-    from xorbench.bench import baseline
-
+def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train):
+    """The backend on one thread against ref_train(params, X, Y, epochs, lr), interleaved: every round times the
+    reference and then the backend on the same problem, so both see the machine as it was at that moment, and
+    the report takes their ratio round by round. On a shared machine, two benchmarks run minutes apart can see
+    different neighbours; one round's pair cannot. Each call lasts LONG_CALL times the target time."""
     be = type(backend)()
     if be.threaded:
         be.max_threads = 1
     lr = XOR_LR if n == 4 else SWEEP_LR
     params, X, Y = _problem(n, 4)
     target_s = LONG_CALL * profile["target_s"]
-    k_plain = calibrate(lambda e: baseline.train(params, X, Y, e, lr), target_s)
+    k_ref = calibrate(lambda e: ref_train(params, X, Y, e, lr), target_s)
     k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=lr), target_s)
-    plain_s, backend_s = [], []
+    ref_s, backend_s = [], []
 
     def pair():
         t0 = time.perf_counter()
-        baseline.train(params, X, Y, k_plain, lr)
+        ref_train(params, X, Y, k_ref, lr)
         t1 = time.perf_counter()
         be.train(params, X, Y, epochs=k, lr=lr)
         backend_s.append(time.perf_counter() - t1)
-        plain_s.append(t1 - t0)
+        ref_s.append(t1 - t0)
 
-    benchmark.group = "against the plain loop"
-    benchmark.extra_info.update(kind="plain_pair", backend=backend.name, equivalence=backend.equivalence, N=n,
-                                hidden=4, K=k, K_plain=k_plain, lr=lr, plain_s=plain_s, backend_s=backend_s)
+    seconds, epochs = results.PAIR_FIELDS[kind]
+    benchmark.group = f"against {ref_name}"
+    benchmark.extra_info.update({"kind": kind, "backend": backend.name, "equivalence": backend.equivalence, "N": n,
+                                 "hidden": 4, "K": k, epochs: k_ref, "lr": lr, seconds: ref_s,
+                                 "backend_s": backend_s})
     benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
-    if len(plain_s) > profile["rounds"]:  # timed: drop the warm-up round's pair (--benchmark-disable runs one)
-        del plain_s[0], backend_s[0]
+    if len(ref_s) > profile["rounds"]:  # timed: drop the warm-up round's pair (--benchmark-disable runs one)
+        del ref_s[0], backend_s[0]
+
+
+@pytest.mark.fast_rows
+@pytest.mark.parametrize("n", [4, 65536], ids=lambda n: f"N={n}")
+def test_against_plain_loop(benchmark, backend, profile, n):
+    """Each fast row on one thread against the plain -ffast-math loop, interleaved (see time_interleaved)."""
+    from xorbench.bench import baseline
+
+    time_interleaved(benchmark, profile, backend, n, "plain_pair", "the plain loop", baseline.train)
+
+
+@pytest.mark.fast_rows
+@pytest.mark.against_simd
+@pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")
+def test_against_c_simd(benchmark, backend, profile, n):
+    """The other fast rows on one thread against c-simd on one thread, interleaved, at every batch-sweep point
+    (N=4 is canonical XOR): how close Numba and the compiler's own vectorizer come to hand-written intrinsics."""
+    simd = type(xorbench.get_backend("c-simd"))()
+    simd.max_threads = 1
+
+    def ref_train(params, X, Y, epochs, lr):
+        simd.train(params, X, Y, epochs=epochs, lr=lr)
+
+    time_interleaved(benchmark, profile, backend, n, "simd_pair", "c-simd", ref_train)
 
 
 @pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")

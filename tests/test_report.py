@@ -253,6 +253,22 @@ def test_fast_rows_take_interleaved_ratios_round_by_round(tmp_path):
     assert "interleaved" in table and "back to back" in table
 
 
+def test_against_c_simd_takes_interleaved_ratios_round_by_round(tmp_path):
+    data = json.load(open(_with_fast_rows(tmp_path, [1.0], [1.0])))
+    for n, simd_s, backend_s in [(4, [1.0, 3.0, 2.0], [1.0, 3.0, 2.0]), (64, [1.0, 1.0], [0.5, 0.5])]:
+        pair = json.loads(json.dumps(data["benchmarks"][0]))
+        pair["name"] = f"test_against_c_simd[numba-fast-N={n}]"
+        pair["extra_info"] = dict(kind="simd_pair", backend="numba-fast", N=n, hidden=4, K=200, K_simd=100,
+                                  simd_s=simd_s, backend_s=backend_s)
+        data["benchmarks"].append(pair)
+    path = tmp_path / "simd.json"
+    path.write_text(json.dumps(data))
+    table = report.against_simd_table(results.load(str(path))).md()
+    # the backend's calls do twice c-simd's epochs: equal times mean twice c-simd's speed
+    assert row(table, "numba-fast")[1:] == ["2× (2–2)", "4× (4–4)"]
+    assert "N=4 (XOR)" in table and "one thread" in table
+
+
 def test_fast_rows_with_mismatched_rounds_are_refused(tmp_path, capsys):
     path = _with_fast_rows(tmp_path, [1.0, 2.0], [1.0])
     assert main(["report", path, "--out", str(tmp_path)]) == 2
