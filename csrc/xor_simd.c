@@ -6,12 +6,14 @@
  *     for AVX-512 (x86-64-v4: 32 vector registers, which hold the 2-4-1 loop's parameters and sums where
  *     AVX2's 16 spill), for AVX2+FMA (x86-64-v3) and for the build's default target; the loader picks the
  *     best the CPU runs (target_clones: an ifunc);
- *   - its own vectorized exp (Cody-Waite range reduction, degree-12 polynomial evaluated by Estrin's scheme,
- *     ~1 ULP), one exp and one division per sigmoid: the textbook 1 / (1 + exp(-z)), whose exp scales by
- *     2^k by adding k to the exponent, which is exact only while the result is a normal number (|z| <= 707).
- *     A pass (an epoch, or a block) in which any |z| may be larger is redone with the overflow-safe sigmoid
- *     of the reference (from exp(-|z|)) and the slower scaling that is exact for subnormals too, so that test
+ *   - its own vectorized exp (xor_vexp.h: a 16-entry 2^(j/16) table and a degree-7 polynomial, within 1 ULP),
+ *     one exp and one division per sigmoid: the textbook 1 / (1 + exp(-z)), whose exp scales by 2^k by adding
+ *     k to the exponent, which is exact only while the result is a normal number (|z| <= 707). A pass (an
+ *     epoch, or a block) in which any |z| may be larger is redone with the overflow-safe sigmoid of the
+ *     reference (from exp(-|z|)) and the slower scaling that is exact for subnormals too, so that test
  *     leaves the per-sigmoid critical path;
+ *   - pre-activations start from the bias, the deltas multiply out * (1 - out) first, and the gradient sums
+ *     are multiplied by the loss's scale once per block instead of every sample's terms;
  *   - a loop for the canonical 2-4-1 shape, with the sizes known at compile time and the parameters and sums
  *     in registers;
  *   - FMA: this file alone is compiled with -ffp-contract=fast, so a*b+c becomes one rounding;
@@ -44,7 +46,7 @@
 /* every loop, compiled for AVX-512, AVX2+FMA and the default target; the loader picks one (see the header) */
 #define TARGETS __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
-#define XOR_SIMD_BLOCK 256 /* samples per block: the unit of work per thread and of the fixed-order sum */
+#define XOR_SIMD_BLOCK 2048 /* samples per block: the unit of work per thread and of the fixed-order sum */
 
 /* overflow-safe logistic from e = exp(-|z|): 1/(1+e) for z >= 0, e/(1+e) for z < 0 */
 ALWAYS_INLINE vd sigmoid_from(vd z, vd e) {
@@ -93,7 +95,7 @@ ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const do
                 vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
                 vd diff = (out - *(const vd *)(Yt + k * n_pad + s)) * m;
                 sq += diff * diff;
-                d_out[k] = (splat(scale) * diff) * (out * (splat(1.0) - out));
+                d_out[k] = diff * (out * (splat(1.0) - out)); /* times scale: once per sum, when the block is done */
             }
             if (!want_grad) continue;
             for (int64_t k = 0; k < n_out; k++) db2[k] += d_out[k];
@@ -110,6 +112,8 @@ ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const do
         }
         if (__builtin_expect(!any_lane(sub), 1)) break;
     }
+    if (want_grad)
+        for (int64_t a = 0; a < n_acc; a++) acc[a] *= splat(scale);
     return hsum(sq);
 }
 
@@ -156,7 +160,7 @@ typedef struct {
 #define GROUP_MAX 8
 ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const int bias, const int exact,
                                const int group, const double *Xt, const double *Yt, const double *mask,
-                               int64_t n_pad, int64_t s, double scale) {
+                               int64_t n_pad, int64_t s) {
     vd x0[GROUP_MAX], x1[GROUP_MAX], h[4][GROUP_MAX], out[GROUP_MAX], d_out[GROUP_MAX];
 #pragma GCC unroll 8
     for (int u = 0; u < group; u++)
@@ -183,7 +187,7 @@ ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const i
         int64_t su = s + u * LANES;
         vd diff = (out[u] - *(const vd *)(Yt + su)) * *(const vd *)(mask + su);
         g->sq += diff * diff;
-        d_out[u] = (splat(scale) * diff) * (out[u] * (splat(1.0) - out[u]));
+        d_out[u] = diff * (out[u] * (splat(1.0) - out[u]));
         g->b2 += d_out[u];
     }
 #pragma GCC unroll 4
@@ -214,8 +218,14 @@ ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, co
     for (int j = 0; j < 4; j++) g->b1[j] = g->w2[j] = splat(0.0);
     int64_t s = s0;
     for (; s + GROUP_MAX * LANES <= s1; s += GROUP_MAX * LANES)
-        vectors_241(g, &sub, P, bias, exact, GROUP_MAX, Xt, Yt, mask, n_pad, s, scale);
-    for (; s < s1; s += LANES) vectors_241(g, &sub, P, bias, exact, 1, Xt, Yt, mask, n_pad, s, scale);
+        vectors_241(g, &sub, P, bias, exact, GROUP_MAX, Xt, Yt, mask, n_pad, s);
+    for (; s < s1; s += LANES) vectors_241(g, &sub, P, bias, exact, 1, Xt, Yt, mask, n_pad, s);
+    vd sc = splat(scale); /* as block(): the gradient sums times scale once, not every sample's terms */
+    g->b2 *= sc;
+#pragma GCC unroll 8
+    for (int a = 0; a < 8; a++) g->w1[a] *= sc;
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) g->b1[j] *= sc, g->w2[j] *= sc;
     return sub;
 }
 

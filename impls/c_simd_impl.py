@@ -1,13 +1,14 @@
 """C with explicit SIMD, FMA, its own vector exp and threads: csrc/xor_simd.c through cffi.
 
 Not bit-identical, by design; held to the "fast" tolerances. Forced differences from the reference:
-  * 4 samples per vector; gradients are summed per lane, per block of 256 samples, then across blocks in
+  * 4 samples per vector; gradients are summed per lane, per block of 2048 samples, then across blocks in
     block order and across lanes, so the order differs from the reference's but never varies between runs
     or with the number of threads;
   * its own vectorized exp (within 1 ULP of libm's) and FMA contraction;
   * the sigmoid is the textbook 1 / (1 + exp(-z)) while |z| <= 707; a block with a larger |z| is redone with
     the reference's overflow-safe form (exp(-|z|), and e / (1 + e) for z < 0);
-  * pre-activations start from the bias, and the deltas multiply out * (1 - out) first.
+  * pre-activations start from the bias, and the deltas multiply out * (1 - out) first;
+  * the gradient sums are multiplied by the loss's scale (2 / count for mse) once per block, not per sample.
 """
 from __future__ import annotations
 
