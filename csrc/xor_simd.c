@@ -261,12 +261,14 @@ TARGETS static void train_241(const job_t *J) {
     for (int64_t e = 0; e <= last; e++) {
         sums241_t g;
         sums_241(&g, &P, bias, J->Xt, J->Yt, J->mask, J->n_pad, 0, J->n_pad, J->scale);
-        double loss = mse ? hsum(g.sq) / count : hsum(g.sq);
-        if (e == epochs) {
-            *J->final_loss = loss;
-            break;
+        if (e == epochs || (record_every > 0 && e % record_every == 0)) { /* only the losses that are kept */
+            double loss = mse ? hsum(g.sq) / count : hsum(g.sq);
+            if (e == epochs) {
+                *J->final_loss = loss;
+                break;
+            }
+            J->losses[e / record_every] = loss;
         }
-        if (record_every > 0 && e % record_every == 0) J->losses[e / record_every] = loss;
         for (int a = 0; a < 8; a++) P.w1[a] -= LR * hsum_all(g.w1[a]);
         for (int j = 0; j < 4; j++) P.w2[j] -= LR * hsum_all(g.w2[j]);
         if (bias) {
