@@ -338,7 +338,8 @@ def threads_table(run: Run) -> Table | None:
                              ratio(many.epochs_per_s / one.epochs_per_s), _flag(one) or _flag(many)])
     return Table("Threaded backends: one thread against every core (hidden 4): epochs/s",
                  ["backend", "N", "1 thread", f"{run.machine.get('cores', '?')} cores", "speed-up", "noise"], rows,
-                 ["Blocks of 256 samples are summed in a fixed order, so both give the same bits."])
+                 ["Each backend cuts the batch into fixed blocks (chunks) of samples and sums them in a fixed order, "
+                  "so one thread and every core give the same bits."])
 
 
 def trades_table(run: Run) -> Table | None:
