@@ -201,8 +201,8 @@ def fast_rows_table(run: Run) -> Table | None:
 
 def pair_cell(pair) -> str:
     """An interleaved benchmark's median per-round speed ratio (backend against its reference) and 95% interval."""
-    seconds, epochs = PAIR_FIELDS[pair.kind]
-    ref = [t / pair.extra[epochs] for t in pair.extra[seconds]]
+    ref_s_key, ref_k_key = PAIR_FIELDS[pair.kind]
+    ref = [t / pair.extra[ref_k_key] for t in pair.extra[ref_s_key]]
     mine = [t / pair.K for t in pair.extra["backend_s"]]
     return ratio_with_ci(*paired_ratio(ref, mine))
 

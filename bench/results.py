@@ -217,12 +217,12 @@ def _point(b) -> Point:
     if not isinstance(data, list):
         raise TypeError("stats.data must be a list")
     if e["kind"] in PAIR_FIELDS:  # the interleaved rounds' own timings, which the report divides
-        seconds, epochs = PAIR_FIELDS[e["kind"]]
-        _int_in(e[epochs], 1, 2**63 - 1)
-        if not (isinstance(e[seconds], list) and isinstance(e["backend_s"], list)
-                and len(e[seconds]) == len(e["backend_s"]) >= 1):
-            raise TypeError(f"{seconds} and backend_s must be lists of the same length, one entry per round")
-        for x in e[seconds] + e["backend_s"]:
+        ref_s_key, ref_k_key = PAIR_FIELDS[e["kind"]]
+        _int_in(e[ref_k_key], 1, 2**63 - 1)
+        if not (isinstance(e[ref_s_key], list) and isinstance(e["backend_s"], list)
+                and len(e[ref_s_key]) == len(e["backend_s"]) >= 1):
+            raise TypeError(f"{ref_s_key} and backend_s must be lists of the same length, one entry per round")
+        for x in e[ref_s_key] + e["backend_s"]:
             _positive(x)
     return Point(b["name"], e["kind"], e["backend"], N, hidden, K, _positive(s["median"]), _positive(s["q1"]),
                  _positive(s["q3"]), _positive(s["mean"]), _nonnegative(s["stddev"]), _int_in(s["rounds"], 1, 10**9),

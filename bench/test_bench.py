@@ -203,10 +203,10 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train):
         backend_s.append(time.perf_counter() - t1)
         ref_s.append(t1 - t0)
 
-    seconds, epochs = results.PAIR_FIELDS[kind]
+    ref_s_key, ref_k_key = results.PAIR_FIELDS[kind]
     benchmark.group = f"against {ref_name}"
     benchmark.extra_info.update({"kind": kind, "backend": backend.name, "equivalence": backend.equivalence, "N": n,
-                                 "hidden": 4, "K": k, epochs: k_ref, "lr": lr, seconds: ref_s,
+                                 "hidden": 4, "K": k, ref_k_key: k_ref, "lr": lr, ref_s_key: ref_s,
                                  "backend_s": backend_s})
     benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
     if len(ref_s) > profile["rounds"]:  # timed: drop the warm-up round's pair (--benchmark-disable runs one)

@@ -416,7 +416,8 @@ class NumbaFastBackend(Backend):
     name = "numba-fast"
     equivalence = "fast"
     description = (f"Numba, a layer at a time over blocks of {BLOCK} samples (2-4-1: one fused loop over "
-                   f"samples, four side by side): fastmath, own vector exp, prange over blocks for N >= {PARALLEL_MIN}")
+                   f"samples, four side by side): fastmath, own vector exp, prange over blocks (2-4-1: chunks of "
+                   f"{CHUNK}) for N >= {PARALLEL_MIN}")
     difference = ("vectorized reductions and blocks reorder the sums, fastmath contracts to FMA and "
                   "reassociates, and its own exp is <= 3 ULP from libm's")
     compile_cache = True
