@@ -6,16 +6,17 @@
  *     for AVX-512 (x86-64-v4: 32 vector registers, which hold the 2-4-1 loop's parameters and sums where
  *     AVX2's 16 spill), for AVX2+FMA (x86-64-v3) and for the build's default target; the loader picks the
  *     best the CPU runs (target_clones: an ifunc);
- *   - its own vectorized exp (xor_vexp.h: a 16-entry 2^(j/16) table and a degree-7 polynomial, within 1 ULP),
+ *   - its own vectorized exp (xor_vexp.h: an 8-entry 2^(j/8) table and a degree-7 polynomial, within 1 ULP),
  *     one exp and one division per sigmoid: the textbook 1 / (1 + exp(-z)), whose exp scales by 2^k by adding
  *     k to the exponent, which is exact only while the result is a normal number (|z| <= 707). A pass (an
  *     epoch, or a block) in which any |z| may be larger is redone with the overflow-safe sigmoid of the
  *     reference (from exp(-|z|)) and the slower scaling that is exact for subnormals too, so that test
  *     leaves the per-sigmoid critical path;
- *   - pre-activations start from the bias, the deltas multiply out * (1 - out) first, and the gradient sums
- *     are multiplied by the loss's scale once per block instead of every sample's terms;
+ *   - pre-activations start from the bias, the deltas multiply out * (1 - out) first, and the loss's scale
+ *     (2 / count for mse) multiplies the learning rate, once per call, instead of every sample's terms;
+ *   - vectors of padding only are skipped, and only a part-filled last vector is masked;
  *   - a loop for the canonical 2-4-1 shape, with the sizes known at compile time and the parameters and sums
- *     in registers;
+ *     in registers, and a copy of it for canonical XOR's one vector of samples, with no loop over samples;
  *   - FMA: this file alone is compiled with -ffp-contract=fast, so a*b+c becomes one rounding;
  *   - threads (OpenMP), as many as the caller asks for (impls/c_simd_impl.py asks for every core from
  *     impls.core.PARALLEL_MIN samples on). Samples are cut into fixed blocks of XOR_SIMD_BLOCK; each block's
@@ -74,7 +75,7 @@ ALWAYS_INLINE vd vsigmoid_normal(vd z, vi *sub) {
 ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const double *Yt, const double *mask,
                            const double *w1, const double *b1, const double *w2, const double *b2,
                            int64_t b0, int64_t b_len, int64_t n_pad, int64_t n_in, int64_t n_hidden,
-                           int64_t n_out, double scale, int want_grad) {
+                           int64_t n_out, int want_grad) {
     int64_t n_acc = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
     vd *dw1 = acc, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
     vd sq;
@@ -95,7 +96,7 @@ ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const do
                 vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
                 vd diff = (out - *(const vd *)(Yt + k * n_pad + s)) * m;
                 sq += diff * diff;
-                d_out[k] = diff * (out * (splat(1.0) - out)); /* times scale: once per sum, when the block is done */
+                d_out[k] = diff * (out * (splat(1.0) - out)); /* times scale: with the learning rate, in step() */
             }
             if (!want_grad) continue;
             for (int64_t k = 0; k < n_out; k++) db2[k] += d_out[k];
@@ -112,15 +113,13 @@ ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const do
         }
         if (__builtin_expect(!any_lane(sub), 1)) break;
     }
-    if (want_grad)
-        for (int64_t a = 0; a < n_acc; a++) acc[a] *= splat(scale);
     return hsum(sq);
 }
 
 /* One training call: the parameters (updated in place), the transposed data, the scratch, the sizes and
  * the scalars of the call. */
 typedef struct job job_t;
-typedef double (*block_fn)(job_t *J, int64_t b, int t, double scale, int want_grad);
+typedef double (*block_fn)(job_t *J, int64_t b, int t, int want_grad);
 
 struct job {
     double *w1, *b1, *w2, *b2;
@@ -130,6 +129,7 @@ struct job {
     vd *work;   /* per thread: n_hidden + n_out vectors, work_stride apart (no two threads share a cache line) */
     double *sq; /* n_blocks */
     int64_t n_pad, n_blocks, block_len, n_in, n_hidden, n_out, n_acc, work_stride;
+    int64_t n_vec, n_full; /* the samples in whole vectors, padded lanes included, and in vectors without any */
     int64_t epochs, record_every;
     double lr, scale, count; /* scale: 2 / count for mse, 2 for sse; count = n_samples * n_out */
     int mse, threads;
@@ -159,7 +159,7 @@ typedef struct {
  * (exact = 0), ORing into *sub the lanes where |z| may be too large for it, or with vsigmoid (exact = 1). */
 #define GROUP_MAX 8
 ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const int bias, const int exact,
-                               const int group, const double *Xt, const double *Yt, const double *mask,
+                               const int group, const int masked, const double *Xt, const double *Yt, const double *mask,
                                int64_t n_pad, int64_t s) {
     vd x0[GROUP_MAX], x1[GROUP_MAX], h[4][GROUP_MAX], out[GROUP_MAX], d_out[GROUP_MAX];
 #pragma GCC unroll 8
@@ -185,7 +185,8 @@ ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const i
 #pragma GCC unroll 8
     for (int u = 0; u < group; u++) {
         int64_t su = s + u * LANES;
-        vd diff = (out[u] - *(const vd *)(Yt + su)) * *(const vd *)(mask + su);
+        vd diff = out[u] - *(const vd *)(Yt + su);
+        if (masked) diff *= *(const vd *)(mask + su); /* only the last vector has padded lanes */
         g->sq += diff * diff;
         d_out[u] = diff * (out[u] * (splat(1.0) - out[u]));
         g->b2 += d_out[u];
@@ -205,11 +206,11 @@ ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const i
     }
 }
 
-/* The sums of samples [s0, s1) into *g: GROUP_MAX vectors at a time, then any left one at a time. Returns the
- * lanes where an exp may have been subnormal (exact = 0). */
+/* The sums of samples [s0, s1) into *g: GROUP_MAX vectors at a time, then any left one at a time; from s_full
+ * on (at most one vector), masked. Returns the lanes where an exp may have been subnormal (exact = 0). */
 ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, const int exact, const double *Xt,
                              const double *Yt, const double *mask, int64_t n_pad, int64_t s0, int64_t s1,
-                             double scale) {
+                             int64_t s_full) {
     vi sub = {0, 0, 0, 0};
     g->b2 = g->sq = splat(0.0);
 #pragma GCC unroll 8
@@ -217,27 +218,22 @@ ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, co
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) g->b1[j] = g->w2[j] = splat(0.0);
     int64_t s = s0;
-    for (; s + GROUP_MAX * LANES <= s1; s += GROUP_MAX * LANES)
-        vectors_241(g, &sub, P, bias, exact, GROUP_MAX, Xt, Yt, mask, n_pad, s);
-    for (; s < s1; s += LANES) vectors_241(g, &sub, P, bias, exact, 1, Xt, Yt, mask, n_pad, s);
-    vd sc = splat(scale); /* as block(): the gradient sums times scale once, not every sample's terms */
-    g->b2 *= sc;
-#pragma GCC unroll 8
-    for (int a = 0; a < 8; a++) g->w1[a] *= sc;
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; j++) g->b1[j] *= sc, g->w2[j] *= sc;
+    for (; s + GROUP_MAX * LANES <= s_full; s += GROUP_MAX * LANES)
+        vectors_241(g, &sub, P, bias, exact, GROUP_MAX, 0, Xt, Yt, mask, n_pad, s);
+    for (; s < s_full; s += LANES) vectors_241(g, &sub, P, bias, exact, 1, 0, Xt, Yt, mask, n_pad, s);
+    if (s < s1) vectors_241(g, &sub, P, bias, exact, 1, 1, Xt, Yt, mask, n_pad, s); /* the part-filled vector */
     return sub;
 }
 
 /* samples_241 with vsigmoid_normal, redone with vsigmoid in the rare pass where some |z| > 707; bias and
  * exact are constants in each copy of the loop, so none of them tests them per sample */
 ALWAYS_INLINE void sums_241(sums241_t *g, const net241_t *P, int bias, const double *Xt, const double *Yt,
-                            const double *mask, int64_t n_pad, int64_t s0, int64_t s1, double scale) {
+                            const double *mask, int64_t n_pad, int64_t s0, int64_t s1, int64_t s_full) {
     if (bias) {
-        if (__builtin_expect(any_lane(samples_241(g, P, 1, 0, Xt, Yt, mask, n_pad, s0, s1, scale)), 0))
-            samples_241(g, P, 1, 1, Xt, Yt, mask, n_pad, s0, s1, scale);
-    } else if (__builtin_expect(any_lane(samples_241(g, P, 0, 0, Xt, Yt, mask, n_pad, s0, s1, scale)), 0)) {
-        samples_241(g, P, 0, 1, Xt, Yt, mask, n_pad, s0, s1, scale);
+        if (__builtin_expect(any_lane(samples_241(g, P, 1, 0, Xt, Yt, mask, n_pad, s0, s1, s_full)), 0))
+            samples_241(g, P, 1, 1, Xt, Yt, mask, n_pad, s0, s1, s_full);
+    } else if (__builtin_expect(any_lane(samples_241(g, P, 0, 0, Xt, Yt, mask, n_pad, s0, s1, s_full)), 0)) {
+        samples_241(g, P, 0, 1, Xt, Yt, mask, n_pad, s0, s1, s_full);
     }
 }
 
@@ -250,17 +246,17 @@ ALWAYS_INLINE void load_241(net241_t *P, const job_t *J) {
 /* 2-4-1 with every sample in one block: the whole training loop in one function, the parameters in registers
  * from the first epoch to the last; hsum_all leaves the same sum as hsum in every lane (a + b == b + a in IEEE
  * arithmetic). Same expressions, in the same order, as block() + step() on this shape. */
-TARGETS static void train_241(const job_t *J) {
+ALWAYS_INLINE void train_241_n(const job_t *J, int64_t n_pad, int64_t n_vec, int64_t n_full) {
     int64_t epochs = J->epochs, record_every = J->record_every;
     double count = J->count;
     int mse = J->mse, bias = J->b1 != NULL;
     net241_t P;
     load_241(&P, J);
-    vd LR = splat(J->lr);
+    vd LR = splat(J->lr * J->scale); /* the gradient sums' scale, applied with the learning rate */
     int64_t last = J->final_loss ? epochs : epochs - 1; /* e == epochs: the final forward pass, for the loss only */
     for (int64_t e = 0; e <= last; e++) {
         sums241_t g;
-        sums_241(&g, &P, bias, J->Xt, J->Yt, J->mask, J->n_pad, 0, J->n_pad, J->scale);
+        sums_241(&g, &P, bias, J->Xt, J->Yt, J->mask, n_pad, 0, n_vec, n_full);
         if (e == epochs || (record_every > 0 && e % record_every == 0)) { /* only the losses that are kept */
             double loss = mse ? hsum(g.sq) / count : hsum(g.sq);
             if (e == epochs) {
@@ -284,14 +280,28 @@ TARGETS static void train_241(const job_t *J) {
     }
 }
 
+/* canonical XOR's one vector of samples gets a copy of the loop with no loop over samples */
+TARGETS static void train_241(const job_t *J) {
+    if (J->n_pad == LANES && J->n_full == LANES)
+        train_241_n(J, LANES, LANES, LANES);
+    else
+        train_241_n(J, J->n_pad, J->n_vec, J->n_full);
+}
+
+/* where block c's samples end: its vectors of padding only are skipped */
+ALWAYS_INLINE int64_t block_end(const job_t *J, int64_t c) {
+    int64_t end = (c + 1) * J->block_len;
+    return end < J->n_vec ? end : J->n_vec;
+}
+
 /* one block of the 2-4-1 network, as block() computes it, the sums in registers until the block is done */
-TARGETS static double block_241(job_t *J, int64_t c, int t, double scale, int want_grad) {
+TARGETS static double block_241(job_t *J, int64_t c, int t, int want_grad) {
     (void)t;
     net241_t P;
     sums241_t g;
     load_241(&P, J);
-    int64_t s0 = c * J->block_len;
-    sums_241(&g, &P, J->b1 != NULL, J->Xt, J->Yt, J->mask, J->n_pad, s0, s0 + J->block_len, scale);
+    int64_t s0 = c * J->block_len, s1 = block_end(J, c);
+    sums_241(&g, &P, J->b1 != NULL, J->Xt, J->Yt, J->mask, J->n_pad, s0, s1, s1 < J->n_full ? s1 : J->n_full);
     if (want_grad) {
         vd *acc = J->acc + c * J->n_acc; /* dw1 (8), db1 (4), dw2 (4), db2 (1) */
         for (int a = 0; a < 8; a++) acc[a] = g.w1[a];
@@ -301,17 +311,18 @@ TARGETS static double block_241(job_t *J, int64_t c, int t, double scale, int wa
     return hsum(g.sq);
 }
 
-ALWAYS_INLINE double block_of(job_t *J, int64_t c, int t, double scale, int want_grad) {
+ALWAYS_INLINE double block_of(job_t *J, int64_t c, int t, int want_grad) {
     vd *h = J->work + (int64_t)t * J->work_stride;
     return block(J->acc + c * J->n_acc, h, h + J->n_hidden, J->Xt, J->Yt, J->mask, J->w1, J->b1, J->w2, J->b2,
-                 c * J->block_len, J->block_len, J->n_pad, J->n_in, J->n_hidden, J->n_out, scale, want_grad);
+                 c * J->block_len, block_end(J, c) - c * J->block_len, J->n_pad, J->n_in, J->n_hidden, J->n_out,
+                 want_grad);
 }
 
 /* any shape; dispatching per block keeps OpenMP's outlined loop out of the clones */
-TARGETS static double block_any(job_t *J, int64_t c, int t, double scale, int g) { return block_of(J, c, t, scale, g); }
+TARGETS static double block_any(job_t *J, int64_t c, int t, int g) { return block_of(J, c, t, g); }
 
 /* Every block once (in parallel when threads > 1); returns the squared-error sum, summed in block order */
-static double pass(job_t *J, double scale, int want_grad) {
+static double pass(job_t *J, int want_grad) {
     if (want_grad) memset(J->acc, 0, (size_t)(J->n_blocks * J->n_acc) * sizeof(vd));
     if (J->threads > 1) {
 #pragma omp parallel for schedule(static) num_threads(J->threads)
@@ -320,10 +331,10 @@ static double pass(job_t *J, double scale, int want_grad) {
 #ifdef _OPENMP
             t = omp_get_thread_num();
 #endif
-            J->sq[c] = J->run_block(J, c, t, scale, want_grad);
+            J->sq[c] = J->run_block(J, c, t, want_grad);
         }
     } else {
-        for (int64_t c = 0; c < J->n_blocks; c++) J->sq[c] = J->run_block(J, c, 0, scale, want_grad);
+        for (int64_t c = 0; c < J->n_blocks; c++) J->sq[c] = J->run_block(J, c, 0, want_grad);
     }
     double sq = 0.0;
     for (int64_t c = 0; c < J->n_blocks; c++) sq += J->sq[c];
@@ -347,13 +358,13 @@ static void step(job_t *J, double lr) {
 /* any shape, any number of blocks, threads */
 static void train_loop(job_t *J) {
     for (int64_t e = 0; e < J->epochs; e++) {
-        double sq = pass(J, J->scale, 1);
+        double sq = pass(J, 1);
         if (J->record_every > 0 && e % J->record_every == 0)
             J->losses[e / J->record_every] = J->mse ? sq / J->count : sq;
-        step(J, J->lr);
+        step(J, J->lr * J->scale); /* the gradient sums' scale, applied with the learning rate */
     }
     if (J->final_loss) { /* NULL: not wanted, and the final forward pass is skipped */
-        double sq = pass(J, J->scale, 0);
+        double sq = pass(J, 0);
         *J->final_loss = J->mse ? sq / J->count : sq;
     }
 }
@@ -411,6 +422,8 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     J.block_len = n_samples < XOR_SIMD_BLOCK ? (n_samples + LANES - 1) / LANES * LANES : XOR_SIMD_BLOCK;
     J.n_blocks = (n_samples + J.block_len - 1) / J.block_len;
     J.n_pad = J.n_blocks * J.block_len;
+    J.n_vec = (n_samples + LANES - 1) / LANES * LANES; /* vectors of padding only are skipped */
+    J.n_full = n_samples / LANES * LANES;
     J.run_block = is_241 ? block_241 : block_any;
     J.n_acc = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
     int cores = xor_simd_max_threads();

@@ -20,33 +20,38 @@ ALWAYS_INLINE vd splat(double a) { return (vd){a, a, a, a}; }
 
 ALWAYS_INLINE int any_lane(vi mask) { return (mask[0] | mask[1] | mask[2] | mask[3]) != 0; }
 
-/* exp(x) for |x| < 2^40 before its final scaling: returns p in [0.97, 1.97] and sets *k, exp(x) = p * 2^k.
- * x = (16 k + j) ln2/16 + r with |r| <= ln2/32: exp(x) = 2^k * 2^(j/16) * exp(r), the 2^(j/16) from a 16-entry
- * table (two-vector shuffles: one permute instruction each where AVX-512 has it), exp(r) a degree-7 Taylor
- * polynomial (truncation error below 2e-18 relative) by Estrin's scheme, 3 FMAs deep, as 2^(j/16) + 2^(j/16) *
- * (exp(r) - 1). Within 1.5 ULP of exp on [-707, 707] (tests/test_c_simd.py). */
-ALWAYS_INLINE vd vexp_parts(vd x, vi *k) {
-    static const vd table[4] = {/* 2^(j/16), j = 0..15, correctly rounded */
-        {0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0},
-        {0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0},
-        {0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0},
-        {0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0}};
+/* exp(x) for |x| <= 746, in parts: returns exp(r) - 1 and sets *scale = 2^(j/8) and *k, with
+ * exp(x) = 2^k * (scale + scale * (exp(r) - 1)), scale + scale * (exp(r) - 1) in [0.95, 2].
+ * x = (8 k + j) ln2/8 + r with |r| <= ln2/16: 2^(j/8) from an 8-entry table (a two-vector shuffle: one permute
+ * instruction where AVX-512 has it), exp(r) - 1 a degree-7 polynomial by Estrin's scheme, 3 FMAs deep. Its
+ * coefficients (r^2 to r^7; r's is 1) are a least-squares fit of expm1 at 200 Chebyshev nodes of
+ * [-ln2/16, ln2/16], in 50-digit arithmetic, rounded to double: 3e-18 from expm1 at worst, far below the
+ * result's ULP. Within 1 ULP of exp on [-745, 707] (tests/test_c_simd.py allows 1.5). */
+ALWAYS_INLINE vd vexp_reduce(vd x, vi *k, vd *scale_out) {
+    static const vd table[2] = {/* 2^(j/8), j = 0..7, correctly rounded */
+        {0x1.0000000000000p+0, 0x1.172b83c7d517bp+0, 0x1.306fe0a31b715p+0, 0x1.4bfdad5362a27p+0},
+        {0x1.6a09e667f3bcdp+0, 0x1.8ace5422aa0dbp+0, 0x1.ae89f995ad3adp+0, 0x1.d5818dcfba487p+0}};
     const vd shifter = splat(0x1.8p52);
-    vd t = x * splat(0x1.71547652b82fep+4) + shifter; /* x * 16 / ln 2 rounded to an integer n, held in t's bits */
+    vd t = x * splat(0x1.71547652b82fep+3) + shifter; /* x * 8 / ln 2 rounded to an integer n, held in t's bits */
     vd n = t - shifter;
-    vd r = x - n * splat(0x1.62e42fefa0000p-5); /* ln2/16, high part: 16 trailing zero bits, so n * hi is exact */
-    r = r - n * splat(0x1.cf79abc9e3b3ap-44);   /* ln2/16, low part */
+    vd r = x - n * splat(0x1.62e42fefa0000p-4); /* ln2/8, high part: 16 trailing zero bits, so n * hi is exact */
+    r = r - n * splat(0x1.cf79abc9e3b3ap-43);   /* ln2/8, low part */
     vi bits = (vi)t - (vi)shifter;             /* n */
-    vi j = bits & 15;
-    vd lo = __builtin_shuffle(table[0], table[1], j), hi = __builtin_shuffle(table[2], table[3], j);
-    vi upper = (j & 8) != 0;
-    vd scale = (vd)(((vi)hi & upper) | ((vi)lo & ~upper));
+    vd scale = __builtin_shuffle(table[0], table[1], bits & 7);
     vd r2 = r * r, r4 = r2 * r2;
-    vd p23 = splat(1.0 / 2) + r * splat(1.0 / 6);
-    vd p45 = splat(1.0 / 24) + r * splat(1.0 / 120), p67 = splat(1.0 / 720) + r * splat(1.0 / 5040);
+    vd p23 = splat(0x1.0000000000115p-1) + r * splat(0x1.55555555555ffp-3);
+    vd p45 = splat(0x1.55555547d35eep-5) + r * splat(0x1.11111109fdc33p-7);
+    vd p67 = splat(0x1.6c1cc7af710f5p-10) + r * splat(0x1.a01fbbb8b0bdbp-13);
     vd q0 = r + r2 * p23, q1 = p45 + r2 * p67;
     vd expm1_r = q0 + r4 * q1; /* exp(r) - 1: small, so its rounding errors are far below the result's ULP */
-    *k = bits >> 4;            /* floor(n / 16): an arithmetic shift */
+    *k = bits >> 3;            /* floor(n / 8): an arithmetic shift */
+    *scale_out = scale;
+    return expm1_r;
+}
+
+/* exp(x) = p * 2^k: returns p and sets *k */
+ALWAYS_INLINE vd vexp_parts(vd x, vi *k) {
+    vd scale, expm1_r = vexp_reduce(x, k, &scale);
     return scale + scale * expm1_r;
 }
 
@@ -65,8 +70,9 @@ ALWAYS_INLINE vd scale_any(vd p, vi k) {
  * no branch */
 ALWAYS_INLINE vd vexp_normal(vd x) {
     vi k;
-    vd p = vexp_parts(x, &k);
-    return scale_normal(p, k);
+    vd scale, expm1_r = vexp_reduce(x, &k, &scale);
+    scale = scale_normal(scale, k); /* 2^k * 2^(j/8), while the polynomial is computed */
+    return scale + scale * expm1_r;
 }
 
 /* exp(x) for x <= 0, ~1 ULP, subnormal results included; 0 below -746 */

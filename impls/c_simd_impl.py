@@ -8,7 +8,7 @@ Not bit-identical, by design; held to the "fast" tolerances. Forced differences 
   * the sigmoid is the textbook 1 / (1 + exp(-z)) while |z| <= 707; a block with a larger |z| is redone with
     the reference's overflow-safe form (exp(-|z|), and e / (1 + e) for z < 0);
   * pre-activations start from the bias, and the deltas multiply out * (1 - out) first;
-  * the gradient sums are multiplied by the loss's scale (2 / count for mse) once per block, not per sample.
+  * the loss's scale (2 / count for mse) multiplies the learning rate, once per call, not every sample's terms.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class CSimdBackend(CffiBackend):
                   "within 1 ULP of libm's")
     fma = "yes"
     simd = PATH
-    exp = "own vectorized (16-entry 2^(j/16) table + degree-7 polynomial, within 1 ULP)"
+    exp = "own vectorized (8-entry 2^(j/8) table + degree-7 polynomial, within 1 ULP)"
     max_threads = 0
     kernel = K
 

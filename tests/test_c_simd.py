@@ -31,13 +31,17 @@ def test_threads_do_not_change_the_bits(n):
         <= LONG_RUN_RTOL["fast"]
 
 
-def test_fused_241_loop_matches_the_general_loop():
-    """N=4, 2-4-1 takes the fused loop; the same network padded to 3 outputs takes the general one."""
-    X, Y = xorbench.xor_dataset()
+@pytest.mark.parametrize("n", [4, 7, 2 * PARALLEL_MIN + 5])
+def test_fused_241_loop_matches_the_general_loop(n):
+    """2-4-1 takes the fused loop (N=4: canonical XOR's own copy of it; N=7: a part-filled vector; the last:
+    several blocks, the last one mostly padding); the same network padded to 3 outputs takes the general one."""
+    X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=2)
     p = xorbench.init_params(seed=0)
-    fused = backend(0).train(p, X, Y, epochs=3000, lr=1.0, loss="sse")  # sse: the scale ignores n_out
+    epochs = 3000 if n == 4 else 30
+    fused = backend(0).train(p, X, Y, epochs=epochs, lr=1.0, loss="sse")  # sse: the scale ignores n_out
     wide = xorbench.Params(p.w1, p.b1, np.hstack([p.w2, np.zeros((4, 2))]), np.concatenate([p.b2, [0.0, 0.0]]))
-    general = backend(0).train(wide, X, np.hstack([Y, np.full((4, 2), 0.5)]), epochs=3000, lr=1.0, loss="sse")
+    general = backend(0).train(wide, X, np.hstack([Y, np.full((n, 2), 0.5)]), epochs=epochs, lr=1.0,
+                               loss="sse")
     # the two extra outputs sit at 0.5 = target, so they add no gradient; the shared part must agree
     assert np.array_equal(fused.params.w2[:, 0], general.params.w2[:, 0])
     assert np.array_equal(fused.params.w1, general.params.w1)
