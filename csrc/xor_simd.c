@@ -392,9 +392,15 @@ const char *xor_simd_path(void) {
     return xor_have_avx2() ? "x86-64-v3 (AVX2), 4 doubles per vector, FMA" : "default target: generic vectors, no FMA";
 }
 
+/* every core the process may run on (its CPU affinity), capped by OMP_NUM_THREADS as the environment set it;
+ * not omp_get_max_threads(), which any library in the process can lower for everyone (torch.set_num_threads(1)
+ * does, through the same libgomp) */
 int xor_simd_max_threads(void) {
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    int n = omp_get_num_procs();
+    const char *env = getenv("OMP_NUM_THREADS");
+    long cap = env ? strtol(env, NULL, 10) : 0; /* "4" or "4,2": the first level's count */
+    return cap > 0 && cap < n ? (int)cap : n;
 #else
     return 1;
 #endif

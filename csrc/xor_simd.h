@@ -44,7 +44,8 @@ int xor_simd_exp(double *out, const double *x, int64_t n, int subnormal);
 /* which compiled path runs on this CPU, e.g. "avx2+fma, 4 doubles per vector" */
 const char *xor_simd_path(void);
 
-/* how many threads OpenMP would use (1 without OpenMP) */
+/* the threads max_threads = 0 means: every core this process may run on, capped by OMP_NUM_THREADS (1 without
+ * OpenMP) */
 int xor_simd_max_threads(void);
 
 #endif

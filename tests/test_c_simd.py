@@ -1,5 +1,7 @@
 """c-simd: the same bits whatever the thread count, run after run; and its fused 2-4-1 loop."""
+import ctypes
 import math
+import os
 
 import numpy as np
 import pytest
@@ -29,6 +31,22 @@ def test_threads_do_not_change_the_bits(n):
     assert all(bits(r) == bits(runs[0]) for r in runs[1:])
     assert params_rel_err(runs[0].params, xorbench.get_backend("python").train(params, X, Y, **kw).params) \
         <= LONG_RUN_RTOL["fast"]
+
+
+def test_every_core_ignores_another_librarys_openmp_setting():
+    """torch.set_num_threads(1) lowers OpenMP's default thread count for the whole process, through the same
+    libgomp; c-simd's "every core" must stay every core (capped by OMP_NUM_THREADS only)."""
+    cores = len(os.sched_getaffinity(0))
+    cap = int(os.environ.get("OMP_NUM_THREADS", "0").split(",")[0] or 0)
+    assert K.lib.xor_simd_max_threads() == (min(cores, cap) if cap > 0 else cores)
+    gomp = ctypes.CDLL("libgomp.so.1")  # the instance already loaded with the kernel
+    default = gomp.omp_get_max_threads()
+    gomp.omp_set_num_threads(1)
+    try:
+        assert gomp.omp_get_max_threads() == 1  # the premise: the process-wide default is now 1
+        assert K.lib.xor_simd_max_threads() == (min(cores, cap) if cap > 0 else cores)
+    finally:
+        gomp.omp_set_num_threads(default)
 
 
 @pytest.mark.parametrize("n", [4, 7, 2 * PARALLEL_MIN + 5])
