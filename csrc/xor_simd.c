@@ -400,10 +400,15 @@ const char *xor_simd_path(void) {
  * does, through the same libgomp) */
 int xor_simd_max_threads(void) {
 #ifdef _OPENMP
-    int n = omp_get_num_procs();
+    static int cores = 0; /* found once: omp_get_num_procs() asks the kernel, about 0.4 us a call */
+    int n = __atomic_load_n(&cores, __ATOMIC_RELAXED);
+    if (n > 0) return n;
+    n = omp_get_num_procs();
     const char *env = getenv("OMP_NUM_THREADS");
     long cap = env ? strtol(env, NULL, 10) : 0; /* "4" or "4,2": the first level's count */
-    return cap > 0 && cap < n ? (int)cap : n;
+    n = cap > 0 && cap < n ? (int)cap : n;
+    __atomic_store_n(&cores, n, __ATOMIC_RELAXED);
+    return n;
 #else
     return 1;
 #endif
