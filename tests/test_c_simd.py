@@ -38,13 +38,14 @@ def test_every_core_ignores_another_librarys_openmp_setting():
     libgomp; c-simd's "every core" must stay every core (capped by OMP_NUM_THREADS only)."""
     cores = len(os.sched_getaffinity(0))
     cap = int(os.environ.get("OMP_NUM_THREADS", "0").split(",")[0] or 0)
-    assert K.lib.xor_simd_max_threads() == (min(cores, cap) if cap > 0 else cores)
+    every_core = min(cores, cap) if cap > 0 else cores
+    assert K.lib.xor_simd_max_threads() == every_core
     gomp = ctypes.CDLL("libgomp.so.1")  # the instance already loaded with the kernel
     default = gomp.omp_get_max_threads()
     gomp.omp_set_num_threads(1)
     try:
         assert gomp.omp_get_max_threads() == 1  # the premise: the process-wide default is now 1
-        assert K.lib.xor_simd_max_threads() == (min(cores, cap) if cap > 0 else cores)
+        assert K.lib.xor_simd_max_threads() == every_core
     finally:
         gomp.omp_set_num_threads(default)
 
