@@ -1,5 +1,6 @@
 """numba-fast: the same bits whatever the thread count, its own exp against libm's, and what it trades."""
 import math
+import re
 
 import numba
 import numpy as np
@@ -74,10 +75,10 @@ def test_info_says_what_it_trades():
     assert "threads" in info and "exp" in info and info["simd"]
 
 
-@pytest.mark.parametrize("n", [4, 5, 33, 2 * nf.CHUNK + 2 * nf.LANES + 3])
+@pytest.mark.parametrize("n", [4, 5, 53, 2 * nf.CHUNK + 2 * nf.LANES + 3])
 @pytest.mark.parametrize("bias,loss", [(True, "mse"), (False, "sse")])
 def test_fused_241_path_matches_the_reference(n, bias, loss):
-    """2-4-1 runs train_241 (four samples, paired samples, a tail, chunks), not the blocks: it is held to the
+    """2-4-1 runs train_241 (four samples; 53: four side by side, two side by side, a tail; chunks), not the blocks: it is held to the
     same tolerance, and threads (from PARALLEL_MIN samples) give its bits."""
     X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=n)
     params = xorbench.init_params(2, 4, 1, seed=7, bias=bias)
@@ -98,3 +99,18 @@ def train_241_ran(params, X, Y, kw):
                         kw["loss"] == "mse", kw["record_every"], params.bias)
     backend = xorbench.get_backend("numba-fast").train(params, X, Y, **kw)
     return w1.tobytes() == backend.params.w1.tobytes() and loss == backend.loss
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["one thread", "threads"])
+def test_241_loops_realign_their_stack_frames(threaded):
+    """The 2-4-1 loop spills vector registers: the function running it (the prange body, with threads) must
+    realign its frame to 64 bytes (_align_frame), or the spills of 512-bit registers straddle two cache lines
+    whenever the caller happens to leave the stack otherwise aligned, and the speed depends on the caller."""
+    train = nf.train_241_threaded if threaded else nf.train_241
+    fresh = numba.njit(fastmath=nf.FLAGS, error_model="numpy", parallel=threaded)(train.py_func)  # cached: no asm
+    X, Y = xorbench.noisy_xor(40, seed=0)
+    params = xorbench.init_params(2, 4, 1, seed=0)
+    Xt, Yt, mask = nf.columns(X, Y)
+    fresh(params.w1.copy(), params.b1.copy(), params.w2.copy(), params.b2.copy(), np.empty(1), Xt, Yt, mask, 1, 0.1,
+          True, 0, True)
+    assert re.search(r"\band\w*\s+\$-64, %rsp", fresh.inspect_asm(fresh.signatures[0]))
