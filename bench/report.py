@@ -430,9 +430,10 @@ def machine_table(run: Run) -> Table:
             ["commit", str(m.get("commit"))],
             ["date", run.datetime]]
     for name, f in m.get("backends", {}).items():
-        if f.get("available") and "cflags" in f:
-            rows.append([f"{name} build", f"{f.get('cc')} {f.get('compiler')}: {' '.join(f['cflags'])} "
-                                          f"(plus Python's: {f.get('python_cflags')})"])
+        if f.get("available") and "cflags" in f:  # each backend records what its build knows: no blanks
+            compiler = " ".join(str(f[k]) for k in ("cc", "compiler") if f.get(k))
+            python_cflags = f" (plus Python's: {f['python_cflags']})" if f.get("python_cflags") else ""
+            rows.append([f"{name} build", (f"{compiler}: " if compiler else "") + " ".join(f["cflags"]) + python_cflags])
     return Table("Machine and build", ["fact", "value"], rows)
 
 

@@ -71,6 +71,13 @@ def test_report_lists_unavailable_backends_and_machine(written):
     assert row(md, "thread settings")[1] == "OPENBLAS_NUM_THREADS=1"
 
 
+def test_machine_table_leaves_out_what_a_build_does_not_record():
+    run = results.load(BASE)
+    run.machine.setdefault("backends", {})["cython"] = {"available": True, "cython": "3.1.0", "cflags": ["-O3"]}
+    md = report.machine_table(run).md()
+    assert row(md, "cython build")[1] == "-O3"
+
+
 def test_html_is_self_contained_and_plots_exist(written):
     out, paths = written
     page = (out / "report.html").read_text()
