@@ -325,21 +325,29 @@ def roofline_table(run: Run) -> Table | None:
 
 
 def threads_table(run: Run) -> Table | None:
+    """One thread against every core: the two benchmarks' epochs/s and their ratio, and where the interleaved
+    benchmark ran (test_threads_interleaved), the median of its per-round ratios."""
     pts = run.by_kind("threads")
-    if not pts:
+    pairs = {(p.backend, p.N): p for p in run.by_kind("threads_pair")}
+    if not pts and not pairs:
         return None
     rows = []
-    for name in dict.fromkeys(p.backend for p in pts):
-        for n in sorted({p.N for p in pts if p.backend == name}):
+    for name in dict.fromkeys([p.backend for p in pts] + [b for b, _ in pairs]):
+        for n in sorted({p.N for p in pts if p.backend == name} | {m for b, m in pairs if b == name}):
             one = next((p for p in pts if p.backend == name and p.N == n and p.extra.get("threads") == 1), None)
             many = next((p for p in pts if p.backend == name and p.N == n and p.extra.get("threads") == "all"), None)
-            if one and many:
-                rows.append([name, n, rate(one.epochs_per_s), rate(many.epochs_per_s),
-                             ratio(many.epochs_per_s / one.epochs_per_s), _flag(one) or _flag(many)])
+            pair = pairs.get((name, n))
+            rows.append([name, n, rate(one.epochs_per_s) if one else "-", rate(many.epochs_per_s) if many else "-",
+                         ratio(many.epochs_per_s / one.epochs_per_s) if one and many else "-",
+                         pair_cell(pair) if pair else "-", (one and _flag(one)) or (many and _flag(many)) or ""])
+    cores = run.machine.get("cores", "?")
     return Table("Threaded backends: one thread against every core (hidden 4): epochs/s",
-                 ["backend", "N", "1 thread", f"{run.machine.get('cores', '?')} cores", "speed-up", "noise"], rows,
+                 ["backend", "N", "1 thread", f"{cores} cores", "speed-up", "speed-up, interleaved", "noise"], rows,
                  ["Each backend cuts the batch into fixed blocks (chunks) of samples and sums them in a fixed order, "
-                  "so one thread and every core give the same bits."])
+                  "so one thread and every core give the same bits. Speed-up: the two benchmarks' epochs/s, timed "
+                  "apart. Interleaved: every round timed the backend on one thread and then on every core back to "
+                  "back, each call ten times the profile's target time; the median of the rounds' ratios with its "
+                  "95% interval, so a neighbour's load on the shared machine falls on both."])
 
 
 def trades_table(run: Run) -> Table | None:

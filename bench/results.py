@@ -12,8 +12,10 @@ RUN_SCHEMA = "xorbench-run/1"
 NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged noisy
 MIN_ROUNDS = 5  # fewer rounds than this is flagged too
 #: interleaved benchmarks: kind -> (the reference's seconds per round, its epochs per call); backend_s and K
-#: are the backend's. plain_pair: against the plain -ffast-math loop; simd_pair: against c-simd on one thread.
-PAIR_FIELDS = {"plain_pair": ("plain_s", "K_plain"), "simd_pair": ("simd_s", "K_simd")}
+#: are the backend's. plain_pair: against the plain -ffast-math loop; simd_pair: against c-simd on one thread;
+#: threads_pair: the backend on every core against itself on one thread.
+PAIR_FIELDS = {"plain_pair": ("plain_s", "K_plain"), "simd_pair": ("simd_s", "K_simd"),
+               "threads_pair": ("one_thread_s", "K_one_thread")}
 
 
 def write_atomic(path: str, text: str) -> None:

@@ -180,14 +180,15 @@ def test_plain_loop(benchmark, profile, n):
                        warmup_rounds=1)
 
 
-def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train):
-    """The backend on one thread against ref_train(params, X, Y, epochs, lr), interleaved: every round times the
-    reference and then the backend on the same problem, so both see the machine as it was at that moment, and
-    the report takes their ratio round by round. On a shared machine, two benchmarks run minutes apart can see
-    different neighbours; one round's pair cannot. Each call lasts LONG_CALL times the target time."""
+def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, threads=1):
+    """The backend (on `threads` threads, 0 = every core) against ref_train(params, X, Y, epochs, lr),
+    interleaved: every round times the reference and then the backend on the same problem, so both see the
+    machine as it was at that moment, and the report takes their ratio round by round. On a shared machine, two
+    benchmarks run minutes apart can see different neighbours; one round's pair cannot. Each call lasts
+    LONG_CALL times the target time."""
     be = type(backend)()
     if be.threaded:
-        be.max_threads = 1
+        be.max_threads = threads
     lr = XOR_LR if n == 4 else SWEEP_LR
     params, X, Y = _problem(n, 4)
     target_s = LONG_CALL * profile["target_s"]
@@ -265,6 +266,19 @@ def test_threads(benchmark, backend, profile, threads, n):
                                 K=k, lr=SWEEP_LR)
     benchmark.pedantic(be.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=SWEEP_LR),
                        rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+
+
+@pytest.mark.threaded
+def test_threads_interleaved(benchmark, backend, profile):
+    """Threaded backends at N=65536 on every core against themselves on one thread, interleaved round by round
+    (see time_interleaved): the speed-up the second core gives, with both timings of a round taken together."""
+    one = type(backend)()
+    one.max_threads = 1
+
+    def ref_train(params, X, Y, epochs, lr):
+        one.train(params, X, Y, epochs=epochs, lr=lr)
+
+    time_interleaved(benchmark, profile, backend, 65536, "threads_pair", "one thread", ref_train, threads=0)
 
 
 def test_machine_peak(benchmark, profile):

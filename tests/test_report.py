@@ -281,3 +281,18 @@ def test_fast_rows_with_mismatched_rounds_are_refused(tmp_path, capsys):
     assert main(["report", path, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "plain_s and backend_s" in err and "Traceback" not in err
+
+
+def test_threads_table_takes_the_interleaved_speed_up_round_by_round(tmp_path):
+    data = json.load(open(_with_fast_rows(tmp_path, [1.0], [1.0])))
+    pair = json.loads(json.dumps(data["benchmarks"][0]))
+    pair["name"] = "test_threads_interleaved[c-simd]"
+    # every core runs 2x the epochs of a one-thread call: one thread's 2 s and then 1 s make 4x, 4x, 4x
+    pair["extra_info"] = dict(kind="threads_pair", backend="c-simd", N=65536, hidden=4, K=200, K_one_thread=100,
+                              one_thread_s=[2.0, 1.0, 2.0], backend_s=[1.0, 0.5, 1.0])
+    data["benchmarks"].append(pair)
+    path = tmp_path / "threads.json"
+    path.write_text(json.dumps(data))
+    table = report.threads_table(results.load(str(path))).md()
+    assert row(table, "c-simd")[1:6] == ["65536", "-", "-", "-", "4× (4–4)"]
+    assert "back to back" in table
