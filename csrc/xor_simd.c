@@ -220,6 +220,8 @@ ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, co
     int64_t s = s0;
     for (; s + GROUP_MAX * LANES <= s_full; s += GROUP_MAX * LANES)
         vectors_241(g, &sub, P, bias, exact, GROUP_MAX, 0, Xt, Yt, mask, n_pad, s);
+    for (; s + 4 * LANES <= s_full; s += 4 * LANES) /* N=16: four vectors side by side, not one after another */
+        vectors_241(g, &sub, P, bias, exact, 4, 0, Xt, Yt, mask, n_pad, s);
     for (; s < s_full; s += LANES) vectors_241(g, &sub, P, bias, exact, 1, 0, Xt, Yt, mask, n_pad, s);
     if (s < s1) vectors_241(g, &sub, P, bias, exact, 1, 1, Xt, Yt, mask, n_pad, s); /* the part-filled vector */
     return sub;

@@ -50,10 +50,11 @@ def test_every_core_ignores_another_librarys_openmp_setting():
         gomp.omp_set_num_threads(default)
 
 
-@pytest.mark.parametrize("n", [4, 7, 2 * PARALLEL_MIN + 5])
+@pytest.mark.parametrize("n", [4, 7, 19, 2 * PARALLEL_MIN + 5])
 def test_fused_241_loop_matches_the_general_loop(n):
-    """2-4-1 takes the fused loop (N=4: canonical XOR's own copy of it; N=7: a part-filled vector; the last:
-    several blocks, the last one mostly padding); the same network padded to 3 outputs takes the general one."""
+    """2-4-1 takes the fused loop (N=4: canonical XOR's own copy of it; N=7: a part-filled vector; N=19: four
+    vectors side by side, then a part-filled one; the last: several blocks, eight vectors side by side, the last
+    block mostly padding); the same network padded to 3 outputs takes the general one."""
     X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=2)
     p = xorbench.init_params(seed=0)
     epochs = 3000 if n == 4 else 30
