@@ -338,33 +338,23 @@ def samples_241(p, Xt, Yt, mask, start, stop, scale):
     One sample's epoch is a chain two sigmoids deep, so samples go several an iteration, side by side, each from
     its own stretch: four independent chains keep the out-of-order core busy whether LLVM's tuning for the CPU
     picks 512-bit vectors (Zen 4) or 256-bit ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512:
-    15% over two chains). The first (stop - start) // (4 * LANES) * 4 * LANES samples go four an iteration; of
-    the rest, a multiple of 2 * LANES go two an iteration; the last (fewer than 2 * LANES) go one an iteration.
+    15% over two chains). The first (stop - start) // (4 * LANES) * 4 * LANES samples go four an iteration, the
+    rest (fewer than 4 * LANES) one an iteration. (A stage of two an iteration for 16 or more left over, and a
+    copy of the loop for N <= 16 as four 4-wide quarters, each gave N=16 7-8% and cost 2-9 s of compile time.)
     """
     _align_frame()
     q = (stop - start) // (4 * LANES) * LANES
     g = quarters_241(ZERO_241, p, Xt, Yt, mask, start, q, scale)
     d = start + 4 * q
-    q = (stop - d) // (2 * LANES) * LANES
-    e, f = d + q, d + 2 * q
-    x0_d, x1_d, y_d, w_d = Xt[0, d:e], Xt[1, d:e], Yt[0, d:e], mask[d:e]
-    x0_e, x1_e, y_e, w_e = Xt[0, e:f], Xt[1, e:f], Yt[0, e:f], mask[e:f]
-    for m in range(q):
-        g = sample_241(g, p, x0_d[m], x1_d[m], y_d[m], w_d[m], scale)
-        g = sample_241(g, p, x0_e[m], x1_e[m], y_e[m], w_e[m], scale)
-    return pass_241(g, p, Xt[0, f:stop], Xt[1, f:stop], Yt[0, f:stop], mask[f:stop], scale)
+    return pass_241(g, p, Xt[0, d:stop], Xt[1, d:stop], Yt[0, d:stop], mask[d:stop], scale)
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def epoch_241(sums, p, Xt, Yt, mask, n_padded, scale):
     """The sums over every sample, CHUNK samples at a time (threads take chunks) and then in chunk order.
-    Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four samples in one vector; N=16's is
-    the constant 16: four quarters of four, side by side, each in a four-wide vector (N=16: 1.1x c-simd against
-    0.69x through samples_241, where 16 samples make two 8-wide vectors side by side)."""
+    Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four samples in one vector."""
     if n_padded == 4:
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
-    if n_padded == 16:
-        return quarters_241(ZERO_241, p, Xt, Yt, mask, 0, 4, scale)
     for c in prange(sums.shape[0]):
         g = samples_241(p, Xt, Yt, mask, c * CHUNK, min(c * CHUNK + CHUNK, n_padded), scale)
         (sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3], sums[c, 4], sums[c, 5], sums[c, 6], sums[c, 7], sums[c, 8],
@@ -419,12 +409,9 @@ def body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every
 @njit(fastmath=FLAGS, error_model="numpy", cache=True)
 def train_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias):
     """2-4-1 on one thread. Four samples get a loop of exactly four, which LLVM vectorizes four wide whatever
-    the CPU (with an unknown count, 512-bit code on Zen 4 leaves four samples to the scalar remainder); 16
-    samples get four such loops side by side (see epoch_241)."""
+    the CPU (with an unknown count, 512-bit code on Zen 4 leaves four samples to the scalar remainder)."""
     if Xt.shape[1] == 4:
         return body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, 4)
-    if Xt.shape[1] == 16:
-        return body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, 16)
     return body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, Xt.shape[1])
 
 

@@ -78,7 +78,7 @@ def test_info_says_what_it_trades():
 @pytest.mark.parametrize("n", [4, 5, 53, 2 * nf.CHUNK + 2 * nf.LANES + 3])
 @pytest.mark.parametrize("bias,loss", [(True, "mse"), (False, "sse")])
 def test_fused_241_path_matches_the_reference(n, bias, loss):
-    """2-4-1 runs train_241 (four samples; 53: four side by side, two side by side, a tail; chunks), not the blocks: it is held to the
+    """2-4-1 runs train_241 (four samples; 53: four side by side, then a tail; chunks), not the blocks: it is held to the
     same tolerance, and threads (from PARALLEL_MIN samples) give its bits."""
     X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=n)
     params = xorbench.init_params(2, 4, 1, seed=7, bias=bias)
