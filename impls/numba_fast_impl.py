@@ -68,10 +68,10 @@ def _float_from_bits(typingctx, bits):
 def _align_frame(typingctx):
     """Makes the function it is inlined into realign its stack frame to 64 bytes, so that LLVM gives its 512-bit
     register spills aligned slots (an unused 64-byte-aligned alloca, kept by an empty asm statement that reads its
-    address; no instruction in any loop). Without it LLVM decides too late to realign, spills to 16-byte-aligned
-    slots, and every spill and reload of the 2-4-1 loop splits across two cache lines in three of the four
-    stack alignments the caller happens to leave: measured on Zen 4, N=64, one process, the same compiled
-    function ran at 110-144M samples/s depending only on how deep the Python call was."""
+    address; no instruction in any loop). Without it LLVM decides too late to realign and spills to slots only
+    16-byte aligned, so where the caller leaves the stack pointer decides how many of the 2-4-1 loop's spills and
+    reloads straddle two cache lines: measured on Zen 4, N=64, one process, the same compiled function ran at
+    110-144M samples/s depending only on how deep the Python call was."""
     def codegen(context, builder, signature, args):
         slot = cgutils.alloca_once(builder, ir.VectorType(ir.DoubleType(), 8))
         slot.align = 64
@@ -316,36 +316,28 @@ def pass_241(g, p, x0, x1, y, weight, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def quarters_241(g, p, Xt, Yt, mask, start, q, scale):
-    """g plus the sums over samples [start, start + 4q), four an iteration: one from each quarter, side by side."""
+def samples_241(p, Xt, Yt, mask, start, stop, scale):
+    """The sums over samples [start, stop).
+
+    One sample's epoch is a chain two sigmoids deep, so the first (stop - start) // 4 // LANES * LANES samples
+    go four an iteration, one from each quarter of those, side by side: four independent chains keep the
+    out-of-order core busy whether LLVM's tuning for the CPU picks 512-bit vectors (Zen 4) or 256-bit ones
+    (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two chains). The rest (fewer than
+    4 * LANES) go one an iteration.
+    """
+    _align_frame()
+    q = (stop - start) // (4 * LANES) * LANES
     a, b, c, d = start + q, start + 2 * q, start + 3 * q, start + 4 * q
     x0_a, x1_a, y_a, w_a = Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a]
     x0_b, x1_b, y_b, w_b = Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b]
     x0_c, x1_c, y_c, w_c = Xt[0, b:c], Xt[1, b:c], Yt[0, b:c], mask[b:c]
     x0_d, x1_d, y_d, w_d = Xt[0, c:d], Xt[1, c:d], Yt[0, c:d], mask[c:d]
+    g = ZERO_241
     for m in range(q):
         g = sample_241(g, p, x0_a[m], x1_a[m], y_a[m], w_a[m], scale)
         g = sample_241(g, p, x0_b[m], x1_b[m], y_b[m], w_b[m], scale)
         g = sample_241(g, p, x0_c[m], x1_c[m], y_c[m], w_c[m], scale)
         g = sample_241(g, p, x0_d[m], x1_d[m], y_d[m], w_d[m], scale)
-    return g
-
-
-@njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def samples_241(p, Xt, Yt, mask, start, stop, scale):
-    """The sums over samples [start, stop).
-
-    One sample's epoch is a chain two sigmoids deep, so samples go several an iteration, side by side, each from
-    its own stretch: four independent chains keep the out-of-order core busy whether LLVM's tuning for the CPU
-    picks 512-bit vectors (Zen 4) or 256-bit ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512:
-    15% over two chains). The first (stop - start) // (4 * LANES) * 4 * LANES samples go four an iteration, the
-    rest (fewer than 4 * LANES) one an iteration. (A stage of two an iteration for 16 or more left over, and a
-    copy of the loop for N <= 16 as four 4-wide quarters, each gave N=16 7-8% and cost 2-9 s of compile time.)
-    """
-    _align_frame()
-    q = (stop - start) // (4 * LANES) * LANES
-    g = quarters_241(ZERO_241, p, Xt, Yt, mask, start, q, scale)
-    d = start + 4 * q
     return pass_241(g, p, Xt[0, d:stop], Xt[1, d:stop], Yt[0, d:stop], mask[d:stop], scale)
 
 
