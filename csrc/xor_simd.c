@@ -206,8 +206,8 @@ ALWAYS_INLINE void vectors_241(sums241_t *g, vi *sub, const net241_t *P, const i
     }
 }
 
-/* The sums of samples [s0, s1) into *g: GROUP_MAX vectors at a time, then any left one at a time; from s_full
- * on (at most one vector), masked. Returns the lanes where an exp may have been subnormal (exact = 0). */
+/* The sums of samples [s0, s1) into *g: GROUP_MAX vectors at a time, then four, then any left one at a time; from
+ * s_full on (at most one vector), masked. Returns the lanes where an exp may have been subnormal (exact = 0). */
 ALWAYS_INLINE vi samples_241(sums241_t *g, const net241_t *P, const int bias, const int exact, const double *Xt,
                              const double *Yt, const double *mask, int64_t n_pad, int64_t s0, int64_t s1,
                              int64_t s_full) {
