@@ -15,12 +15,14 @@ Not bit-identical, by design; held to the "fast" tolerances. Forced differences 
   * fastmath (reassociation, FMA contraction, reciprocal; not nnan/ninf, so inf and NaN keep their
     meaning) lets LLVM vectorize the reductions and fuse multiply-adds;
   * exp is its own (Cody-Waite reduction, a degree-11 polynomial fitted to exp on [0, ln 2], one 2^k built
-    from bits), <= 3 ULP from libm's wherever exp(x) is a normal number and inf above, because math.exp stays
-    a scalar libm call unless Intel's SVML is installed; below x = -708.39 it gives exp(-708.39) instead of a
-    subnormal, which changes no sigmoid (1 + 2.2e-308 == 1). So the sigmoid is the textbook
-    1 / (1 + exp(-z)), exp(-z) = inf giving 0 for very negative z;
+    from bits with no float-to-integer conversion, which AVX2 has only one lane at a time), <= 3 ULP from
+    libm's wherever exp(x) is a normal number and inf above, because math.exp stays a scalar libm call
+    unless Intel's SVML is installed; below x = -708.39 it gives exp(-708.39) instead of a subnormal, which
+    changes no sigmoid (1 + 2.2e-308 == 1). So the sigmoid is the textbook 1 / (1 + exp(-z)), exp(-z) = inf
+    giving 0 for very negative z;
   * the 2-4-1 shape runs its own loop (train_241): the sizes written out, the parameters and sums in
-    registers, four samples per iteration; other shapes go a layer at a time over blocks of BLOCK samples.
+    registers, CHAINS samples per iteration (four where Numba compiles for AVX-512, two for AVX2); other
+    shapes go a layer at a time over blocks of BLOCK samples.
   * train_241's vector loops index views from 0, never an array at an offset (see pass_241).
 fastmath sets flags on LLVM instructions only; it never changes the process floating-point environment.
 """
@@ -49,6 +51,8 @@ LN2_HI = 0.6931471803691238  # ln 2 split so k * LN2_HI is exact for |k| < 2**20
 LN2_LO = 1.9082149292705877e-10
 EXP_LO = -708.39  # the x below which exp(x) would be subnormal: the least 2^k is 2^-1022
 EXP_HI = 709.78  # the x above which exp(x) overflows to inf
+SHIFTER = 1.5 * 2.0**52  # an integer k (|k| < 2**51) plus SHIFTER is exact, and its bits are SHIFTER's plus k
+SHIFTER_BITS = np.int64(0x4338000000000000)
 # exp(r) - 1 on [0, ln 2] (r's coefficient first): a least-squares fit at 300 Chebyshev nodes of
 # [-0.001, ln 2 + 0.001] in 60-digit arithmetic, rounded to double; 3e-17 from exp(r) at worst
 EXP_C = (1.0000000000000013, 0.49999999999989614, 0.16666666666964142, 0.04166666662405936, 0.00833333368825188,
@@ -62,6 +66,24 @@ def _float_from_bits(typingctx, bits):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], context.get_value_type(types.float64))
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _bits_from_float(typingctx, x):
+    """The int64 holding the IEEE-754 bits of the float64 `x` (an LLVM bitcast, which vectorizes)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    return types.int64(types.float64), codegen
+
+
+def _vector_registers():
+    """How many vector registers the code Numba compiles here may use: 32 with AVX-512 (zmm0-31), else 16.
+    Read from the features Numba's own code generator targets (those its cache is keyed on)."""
+    from numba.core.registry import cpu_target
+    return 32 if "+avx512f" in cpu_target.target_context.codegen().magic_tuple()[2].split(",") else 16
+
+
+CHAINS = 4 if _vector_registers() == 32 else 2  # independent samples per iteration of the 2-4-1 loop (samples_241)
 
 
 @intrinsic
@@ -86,7 +108,7 @@ def exp(x):
     the sigmoid only ever adds it to 1. x = k ln 2 + r, k = floor(x / ln 2), exp(x) = 2^k exp(r), one 2^k."""
     overflow = x > EXP_HI
     x = min(max(x, EXP_LO), EXP_HI)
-    kf = math.floor(x * LOG2E)
+    kf = np.floor(x * LOG2E)  # a float: math.floor's integer would cost a float-to-int conversion per lane
     r = (x - kf * LN2_HI) - kf * LN2_LO
     c = EXP_C
     r2 = r * r
@@ -94,7 +116,8 @@ def exp(x):
     r8 = r4 * r4
     p = (((1.0 + r * c[0]) + r2 * (c[1] + r * c[2])) + r4 * ((c[3] + r * c[4]) + r2 * (c[5] + r * c[6]))
          + r8 * ((c[7] + r * c[8]) + r2 * (c[9] + r * c[10])))
-    e = p * _float_from_bits((np.int64(kf) + 1023) << 52)
+    k = _bits_from_float(kf + SHIFTER) - SHIFTER_BITS  # kf as an int64 without a conversion (no reassociation)
+    e = p * _float_from_bits((k + 1023) << 52)
     return math.inf if overflow else e
 
 
@@ -316,16 +339,12 @@ def pass_241(g, p, x0, x1, y, weight, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def samples_241(p, Xt, Yt, mask, start, stop, scale):
-    """The sums over samples [start, stop).
-
-    One sample's epoch is a chain two sigmoids deep, so the first (stop - start) // 4 // LANES * LANES samples
-    go four an iteration, one from each quarter of those, side by side: four independent chains keep the
-    out-of-order core busy whether LLVM's tuning for the CPU picks 512-bit vectors (Zen 4) or 256-bit ones
-    (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two chains). The rest (fewer than
-    4 * LANES) go one an iteration.
-    """
-    _align_frame()
+def four_chains_241(p, Xt, Yt, mask, start, stop, scale):
+    """The sums over samples [start, stop): the first (stop - start) // 4 // LANES * LANES samples go four an
+    iteration, one from each quarter of those, side by side, and the rest (fewer than 4 * LANES) one an
+    iteration. One sample's epoch is a chain two sigmoids deep; four independent chains keep the out-of-order
+    core busy whether LLVM's tuning for the CPU picks 512-bit vectors (Zen 4) or 256-bit ones (Intel; measured
+    on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two chains)."""
     q = (stop - start) // (4 * LANES) * LANES
     a, b, c, d = start + q, start + 2 * q, start + 3 * q, start + 4 * q
     x0_a, x1_a, y_a, w_a = Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a]
@@ -342,13 +361,45 @@ def samples_241(p, Xt, Yt, mask, start, stop, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def two_chains_241(p, Xt, Yt, mask, start, stop, scale):
+    """four_chains_241 with two halves: with 16 vector registers (AVX2) the 17 parameters and 18 sums already
+    spill, and four chains' temporaries spill more (measured on Zen 3: two chains 1.06-1.25x four from N=64)."""
+    q = (stop - start) // (2 * LANES) * LANES
+    a, b = start + q, start + 2 * q
+    x0_a, x1_a, y_a, w_a = Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a]
+    x0_b, x1_b, y_b, w_b = Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b]
+    g = ZERO_241
+    for m in range(q):
+        g = sample_241(g, p, x0_a[m], x1_a[m], y_a[m], w_a[m], scale)
+        g = sample_241(g, p, x0_b[m], x1_b[m], y_b[m], w_b[m], scale)
+    return pass_241(g, p, Xt[0, b:stop], Xt[1, b:stop], Yt[0, b:stop], mask[b:stop], scale)
+
+
+samples_241 = four_chains_241 if CHAINS == 4 else two_chains_241
+
+
+@njit(fastmath=FLAGS, error_model="numpy")  # one compiled function: see the comment below
+def chunk_241(p, Xt, Yt, mask, start, stop, scale):
+    """The sums over samples [start, stop), for train_241 and for train_241_threaded's prange body alike.
+
+    Compiled once, on its own, rather than inlined into each: LLVM's vectorizer chose different interleavings
+    (so different sum orders, so different bits) for the same loop in the serial and the outlined prange
+    function on Zen 3, and results must not depend on the thread count. Its frame is realigned (_align_frame).
+    """
+    _align_frame()
+    return samples_241(p, Xt, Yt, mask, start, stop, scale)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def epoch_241(sums, p, Xt, Yt, mask, n_padded, scale):
     """The sums over every sample, CHUNK samples at a time (threads take chunks) and then in chunk order.
     Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four samples in one vector."""
     if n_padded == 4:
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
+    if n_padded <= CHUNK:  # one chunk: its sums are the sums, with no trip through `sums`
+        return chunk_241(p, Xt, Yt, mask, np.int64(0), n_padded, scale)  # int64, not a literal: one compilation
     for c in prange(sums.shape[0]):
-        g = samples_241(p, Xt, Yt, mask, c * CHUNK, min(c * CHUNK + CHUNK, n_padded), scale)
+        g = chunk_241(p, Xt, Yt, mask, c * CHUNK, min(c * CHUNK + CHUNK, n_padded), scale)
         (sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3], sums[c, 4], sums[c, 5], sums[c, 6], sums[c, 7], sums[c, 8],
          sums[c, 9], sums[c, 10], sums[c, 11], sums[c, 12], sums[c, 13], sums[c, 14], sums[c, 15], sums[c, 16],
          sums[c, 17]) = g  # one store per sum: an index that is not a constant would keep g in memory

@@ -101,16 +101,15 @@ def train_241_ran(params, X, Y, kw):
     return w1.tobytes() == backend.params.w1.tobytes() and loss == backend.loss
 
 
-@pytest.mark.parametrize("threaded", [False, True], ids=["one thread", "threads"])
-def test_241_loops_realign_their_stack_frames(threaded):
-    """The 2-4-1 loop spills vector registers: the function running it (the prange body, with threads) must
-    realign its frame to 64 bytes (_align_frame), or the spills of 512-bit registers straddle two cache lines
-    whenever the caller happens to leave the stack otherwise aligned, and the speed depends on the caller."""
-    train = nf.train_241_threaded if threaded else nf.train_241
-    fresh = numba.njit(fastmath=nf.FLAGS, error_model="numpy", parallel=threaded)(train.py_func)  # cached: no asm
+def test_241_loop_realigns_its_stack_frame():
+    """The 2-4-1 loop (chunk_241, which train_241 and train_241_threaded's prange body both call) spills vector
+    registers: its frame must be realigned to 64 bytes (_align_frame), or the spills of 512-bit registers
+    straddle two cache lines whenever the caller happens to leave the stack otherwise aligned, and the speed
+    depends on the caller."""
+    fresh = numba.njit(fastmath=nf.FLAGS, error_model="numpy")(nf.chunk_241.py_func)  # a fresh compilation
     X, Y = xorbench.noisy_xor(40, seed=0)
     params = xorbench.init_params(2, 4, 1, seed=0)
     Xt, Yt, mask = nf.columns(X, Y)
-    fresh(params.w1.copy(), params.b1.copy(), params.w2.copy(), params.b2.copy(), np.empty(1), Xt, Yt, mask, 1, 0.1,
-          True, 0, True)
+    p = tuple(float(v) for v in (*params.w1.ravel(), *params.b1, *params.w2.ravel(), *params.b2))
+    fresh(p, Xt, Yt, mask, np.int64(0), Xt.shape[1], 0.05)
     assert re.search(r"\band\w*\s+\$-64, %rsp", fresh.inspect_asm(fresh.signatures[0]))
