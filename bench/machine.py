@@ -21,6 +21,42 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_class() -> dict:
+    """What tells two CPUs with the same model name apart: the x86 family and model numbers, the widest vector
+    ISA, and the CPU name LLVM (so Numba) compiles for ("AMD EPYC" is Zen 3, znver3, AVX2, or Zen 4, znver4,
+    AVX-512, and the fast rows' ratios differ between the two)."""
+    cpuinfo = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break  # the first processor's block is enough
+                key, _, value = line.partition(":")
+                cpuinfo[key.strip()] = value.strip()
+    except OSError:
+        pass
+    isa = vector_isa(cpuinfo.get("flags", "").split())
+    try:
+        import llvmlite.binding
+        llvm_cpu = llvmlite.binding.get_host_cpu_name()
+    except (ImportError, RuntimeError):
+        llvm_cpu = None
+    return {"cpu_family": cpuinfo.get("cpu family"), "cpu_model_number": cpuinfo.get("model"), "vector_isa": isa,
+            "llvm_cpu": llvm_cpu}
+
+
+def vector_isa(flags) -> str | None:
+    """The widest x86 vector extension among the CPU's flags."""
+    flags = set(flags)
+    return "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE2" if "sse2" in flags else None
+
+
+def cpu_label(m: dict) -> str:
+    """The CPU as a reader should name its class: 'AMD EPYC (znver3, AVX2)'."""
+    detail = ", ".join(str(m[k]) for k in ("llvm_cpu", "vector_isa") if m.get(k))
+    return f"{m.get('cpu', '?')} ({detail})" if detail else str(m.get("cpu", "?"))
+
+
 def git_commit() -> str | None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
@@ -49,6 +85,7 @@ def facts() -> dict:
     """Machine, versions, thread settings and commit, as one JSON-able dict."""
     return {
         "cpu": cpu_model(),
+        **cpu_class(),
         "cores": os.cpu_count(),
         "machine": platform.machine(),
         "system": f"{platform.system()} {platform.release()}",

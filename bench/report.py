@@ -428,7 +428,11 @@ def check_table(run: Run) -> Table | None:
 def machine_table(run: Run) -> Table:
     m = run.machine
     v = m.get("versions", {})
+    cls = ", ".join(f"{what} {m[k]}" for k, what in (("cpu_family", "family"), ("cpu_model_number", "model"),
+                                                   ("vector_isa", "widest vectors"), ("llvm_cpu", "LLVM CPU"))
+                    if m.get(k))
     rows = [["CPU", f"{m.get('cpu')} ({m.get('cores')} cores, {m.get('machine')})"],
+            *([["CPU class", cls]] if cls else []),
             ["system", m.get("system", "?")],
             ["versions", ", ".join(f"{k} {val}" for k, val in v.items() if val)],
             ["thread settings", ", ".join(f"{k}={'unset' if val is None else val}"

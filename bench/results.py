@@ -8,6 +8,8 @@ import statistics
 import tempfile
 from dataclasses import dataclass, field
 
+from xorbench.bench.machine import cpu_label, vector_isa
+
 RUN_SCHEMA = "xorbench-run/1"
 NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged noisy
 MIN_ROUNDS = 5  # fewer rounds than this is flagged too
@@ -312,6 +314,10 @@ def load(path: str) -> Run:
             points.append(_point(b))
         except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ResultsError(f"{path}: benchmark {i} is malformed ({type(err).__name__}: {err})") from None
-    cpu = machine.get("cpu", "?")
-    label = xb.get("label") or f"{cpu}, {machine.get('cores', '?')} cores"
+    cpu = info.get("cpu")  # pytest-benchmark's own record (py-cpuinfo): the class, for runs older than cpu_class()
+    if isinstance(cpu, dict) and "vector_isa" not in machine:
+        flags = cpu.get("flags")
+        machine.update(cpu_family=cpu.get("family"), cpu_model_number=cpu.get("model"),
+                       vector_isa=vector_isa(flags) if isinstance(flags, list) and all(isinstance(f, str) for f in flags) else None)
+    label = xb.get("label") or f"{cpu_label(machine)}, {machine.get('cores', '?')} cores"
     return Run(path, str(label), str(raw.get("datetime", "?")), machine, xb, points)

@@ -11,6 +11,7 @@ from xorbench.bench.compare import mann_whitney_p
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 BASE, NEW = os.path.join(DATA, "base.json"), os.path.join(DATA, "new.json")
+DOCS_RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "results")
 
 
 def row(md, first):
@@ -69,6 +70,27 @@ def test_report_lists_unavailable_backends_and_machine(written):
     assert row(md, "ghost")[1] == "ghost is not built. Fix: pip install -e ."
     assert "-ffp-contract=off" in row(md, "c build")[1]
     assert row(md, "thread settings")[1] == "OPENBLAS_NUM_THREADS=1"
+
+
+def test_a_run_names_its_cpu_class_not_only_the_model_name():
+    """'AMD EPYC' is Zen 3 (AVX2) on one VM and Zen 4 (AVX-512) on the next: a run records and shows the x86
+    family and model, the widest vectors and LLVM's CPU name, and its label carries the last two."""
+    from xorbench.bench import machine
+
+    facts = machine.facts()
+    flags = open("/proc/cpuinfo").read().split("flags", 1)[1].split("\n", 1)[0].split()
+    assert facts["vector_isa"] == ("AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE2")
+    assert facts["llvm_cpu"] and facts["cpu_family"] is not None and facts["cpu_model_number"] is not None
+    run = results.load(BASE)
+    run.machine.update(cpu="AMD EPYC", cpu_family="25", cpu_model_number="1", vector_isa="AVX2", llvm_cpu="znver3")
+    assert row(report.machine_table(run).md(), "CPU class")[1] == "family 25, model 1, widest vectors AVX2, LLVM CPU znver3"
+    assert machine.cpu_label(run.machine) == "AMD EPYC (znver3, AVX2)"
+    assert "CPU class" not in report.machine_table(results.load(BASE)).md()  # nothing recorded: no blank row
+    shipped = [os.path.join(DOCS_RESULTS, f) for f in sorted(os.listdir(DOCS_RESULTS))]
+    isa = {"zen4": "AVX-512", "zen3": "AVX2"}
+    for path in shipped:  # each file's class, from its own record (pytest-benchmark's cpu flags for older runs)
+        kind = next(k for k in isa if k in path)
+        assert results.load(path).label.startswith("AMD EPYC (") and isa[kind] in results.load(path).label, path
 
 
 def test_machine_table_leaves_out_what_a_build_does_not_record():
