@@ -339,14 +339,17 @@ def pass_241(g, p, x0, x1, y, weight, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def four_chains_241(p, Xt, Yt, mask, start, stop, scale):
-    """The sums over samples [start, stop): the first (stop - start) // 4 // LANES * LANES samples go four an
-    iteration, one from each quarter of those, side by side, and the rest (fewer than 4 * LANES) one an
-    iteration. One sample's epoch is a chain two sigmoids deep; four independent chains keep the out-of-order
-    core busy whether LLVM's tuning for the CPU picks 512-bit vectors (Zen 4) or 256-bit ones (Intel; measured
-    on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two chains)."""
-    q = (stop - start) // (4 * LANES) * LANES
-    a, b, c, d = start + q, start + 2 * q, start + 3 * q, start + 4 * q
+def samples_241(p, Xt, Yt, mask, start, stop, scale):
+    """The sums over samples [start, stop): the first (stop - start) // CHAINS // LANES * LANES samples go CHAINS
+    an iteration, one from each part of those, side by side, and the rest (fewer than CHAINS * LANES) one an
+    iteration. One sample's epoch is a chain two sigmoids deep, and independent chains keep the out-of-order
+    core busy. Four with AVX-512, whether LLVM's tuning for the CPU picks 512-bit vectors (Zen 4) or 256-bit
+    ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two chains); two with AVX2,
+    whose 16 vector registers the 17 parameters and 18 sums already overflow, so that four chains'
+    temporaries spill more (measured on Zen 3: two chains 1.04-1.28x four from N=64). CHAINS is a constant:
+    the branch below is compiled away."""
+    q = (stop - start) // (CHAINS * LANES) * LANES
+    a, b, c, d = start + q, start + 2 * q, start + 3 * q, start + CHAINS * q
     x0_a, x1_a, y_a, w_a = Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a]
     x0_b, x1_b, y_b, w_b = Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b]
     x0_c, x1_c, y_c, w_c = Xt[0, b:c], Xt[1, b:c], Yt[0, b:c], mask[b:c]
@@ -355,30 +358,13 @@ def four_chains_241(p, Xt, Yt, mask, start, stop, scale):
     for m in range(q):
         g = sample_241(g, p, x0_a[m], x1_a[m], y_a[m], w_a[m], scale)
         g = sample_241(g, p, x0_b[m], x1_b[m], y_b[m], w_b[m], scale)
-        g = sample_241(g, p, x0_c[m], x1_c[m], y_c[m], w_c[m], scale)
-        g = sample_241(g, p, x0_d[m], x1_d[m], y_d[m], w_d[m], scale)
+        if CHAINS == 4:
+            g = sample_241(g, p, x0_c[m], x1_c[m], y_c[m], w_c[m], scale)
+            g = sample_241(g, p, x0_d[m], x1_d[m], y_d[m], w_d[m], scale)
     return pass_241(g, p, Xt[0, d:stop], Xt[1, d:stop], Yt[0, d:stop], mask[d:stop], scale)
 
 
-@njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def two_chains_241(p, Xt, Yt, mask, start, stop, scale):
-    """four_chains_241 with two halves: with 16 vector registers (AVX2) the 17 parameters and 18 sums already
-    spill, and four chains' temporaries spill more (measured on Zen 3: two chains 1.06-1.25x four from N=64)."""
-    q = (stop - start) // (2 * LANES) * LANES
-    a, b = start + q, start + 2 * q
-    x0_a, x1_a, y_a, w_a = Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a]
-    x0_b, x1_b, y_b, w_b = Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b]
-    g = ZERO_241
-    for m in range(q):
-        g = sample_241(g, p, x0_a[m], x1_a[m], y_a[m], w_a[m], scale)
-        g = sample_241(g, p, x0_b[m], x1_b[m], y_b[m], w_b[m], scale)
-    return pass_241(g, p, Xt[0, b:stop], Xt[1, b:stop], Yt[0, b:stop], mask[b:stop], scale)
-
-
-samples_241 = four_chains_241 if CHAINS == 4 else two_chains_241
-
-
-@njit(fastmath=FLAGS, error_model="numpy")  # one compiled function: see the comment below
+@njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function (see the docstring)
 def chunk_241(p, Xt, Yt, mask, start, stop, scale):
     """The sums over samples [start, stop), for train_241 and for train_241_threaded's prange body alike.
 
