@@ -10,8 +10,8 @@ Not bit-identical, by design; held to the "fast" tolerances. Forced differences 
   * error_model="numpy": a division by zero gives inf instead of raising, which would otherwise put a
     branch in every loop with a division and stop it vectorizing;
   * gradients are summed in vector lanes (in whatever lane order LLVM's vectorized reduction uses) over
-    fixed blocks or chunks of samples, then across them in order; their size is fixed, never derived from
-    the thread count, so results do not vary between runs or with the number of threads;
+    blocks or chunks of samples, then across them in order; their size depends on the batch size alone,
+    never on the thread count, so results do not vary between runs or with the number of threads;
   * fastmath (reassociation, FMA contraction, reciprocal; not nnan/ninf, so inf and NaN keep their
     meaning) lets LLVM vectorize the reductions and fuse multiply-adds;
   * exp is its own (Cody-Waite reduction, a degree-11 polynomial fitted to exp on [0, ln 2], one 2^k built
@@ -41,8 +41,9 @@ from .core import PARALLEL_MIN, Backend
 
 LANES = 8  # N is padded to a multiple of this (4 samples to 4): 8 doubles, one AVX-512 or two AVX2 registers
 BLOCK = 256  # samples per block; blocks are the unit of work for threads and of the fixed-order sum
-CHUNK = 8192  # 2-4-1 samples per chunk, the unit of work for threads and of the fixed-order sum: each chunk costs
-#   about 2 us more in prange's outlined loop than in the serial one, so with 2048 two threads gave only 1.6x
+CHUNK = 8192  # most 2-4-1 samples per chunk, the unit of work for threads and of the fixed-order sum: each chunk
+#   costs about 2 us more in prange's outlined loop than in the serial one, so with 2048 two threads gave only 1.6x
+#   at N=65536 (chunk_241_size gives smaller batches two chunks)
 FLAGS = {"reassoc", "contract", "nsz", "arcp", "afn"}  # fast, but inf and NaN keep their meaning
 EXP_FLAGS = {"contract", "nsz", "afn"}  # no reassociation: it would merge the two-part ln 2 back into one
 
@@ -377,15 +378,15 @@ def chunk_241(p, Xt, Yt, mask, start, stop, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def epoch_241(sums, p, Xt, Yt, mask, n_padded, scale):
-    """The sums over every sample, CHUNK samples at a time (threads take chunks) and then in chunk order.
+def epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale):
+    """The sums over every sample, `chunk` samples at a time (threads take chunks) and then in chunk order.
     Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four samples in one vector."""
     if n_padded == 4:
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
-    if n_padded <= CHUNK:  # one chunk: its sums are the sums, with no trip through `sums`
+    if chunk == n_padded:  # one chunk: its sums are the sums, with no trip through `sums`
         return chunk_241(p, Xt, Yt, mask, np.int64(0), n_padded, scale)  # int64, not a literal: one compilation
     for c in prange(sums.shape[0]):
-        g = chunk_241(p, Xt, Yt, mask, c * CHUNK, min(c * CHUNK + CHUNK, n_padded), scale)
+        g = chunk_241(p, Xt, Yt, mask, c * chunk, min(c * chunk + chunk, n_padded), scale)
         (sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3], sums[c, 4], sums[c, 5], sums[c, 6], sums[c, 7], sums[c, 8],
          sums[c, 9], sums[c, 10], sums[c, 11], sums[c, 12], sums[c, 13], sums[c, 14], sums[c, 15], sums[c, 16],
          sums[c, 17]) = g  # one store per sum: an index that is not a constant would keep g in memory
@@ -394,6 +395,16 @@ def epoch_241(sums, p, Xt, Yt, mask, n_padded, scale):
     t = sums[0]
     return (t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15],
             t[16], t[17])
+
+
+@njit(inline="always")
+def chunk_241_size(n_padded):
+    """Samples per chunk for a batch of n_padded: all of them below PARALLEL_MIN (one thread), else half the batch
+    (a multiple of LANES) up to CHUNK, so that from PARALLEL_MIN on there are at least two chunks for two threads.
+    It depends on the batch alone, never on the thread count, so neither do the bits."""
+    if n_padded < PARALLEL_MIN:
+        return n_padded
+    return min(CHUNK, (n_padded + 2 * LANES - 1) // (2 * LANES) * LANES)
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
@@ -418,10 +429,11 @@ def body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every
         b1_0, b1_1, b1_2, b1_3, b2_0 = b1[0], b1[1], b1[2], b1[3], b2[0]
     p = (w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3], w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3],
          b1_0, b1_1, b1_2, b1_3, w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0], b2_0)
-    sums = np.empty(((n_padded + CHUNK - 1) // CHUNK, 18))
+    chunk = chunk_241_size(n_padded)
+    sums = np.empty(((n_padded + chunk - 1) // chunk, 18))
     loss = 0.0
     for e in range(epochs + 1):  # the last pass only measures the final loss
-        g = epoch_241(sums, p, Xt, Yt, mask, n_padded, scale)
+        g = epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale)
         loss = g[0] / count if mse else g[0]
         if e == epochs:
             break
@@ -479,7 +491,7 @@ class NumbaFastBackend(Backend):
     equivalence = "fast"
     description = (f"Numba, a layer at a time over blocks of {BLOCK} samples (2-4-1: one fused loop over "
                    f"samples, four side by side): fastmath, own vector exp, prange over blocks (2-4-1: chunks of "
-                   f"{CHUNK}) for N >= {PARALLEL_MIN}")
+                   f"up to {CHUNK}, two or more) for N >= {PARALLEL_MIN}")
     difference = ("vectorized reductions and blocks reorder the sums, fastmath contracts to FMA and "
                   "reassociates, and its own exp is <= 3 ULP from libm's")
     compile_cache = True
@@ -498,8 +510,6 @@ class NumbaFastBackend(Backend):
                 job.record_every, has_bias)
         shape_241 = job.w1.shape == (2, 4) and job.w2.shape == (4, 1)
         threads = self.threads_for(job.X.shape[0])
-        if shape_241 and Xt.shape[1] <= CHUNK:
-            threads = 1  # one chunk: nothing for a second thread to take
         if threads == 1:  # a small batch, max_threads = 1, or a process forked after threads ran: the same bits
             return (train_241 if shape_241 else train_serial)(*args)
         caller_threads = numba.get_num_threads()

@@ -75,7 +75,7 @@ def test_info_says_what_it_trades():
     assert "threads" in info and "exp" in info and info["simd"]
 
 
-@pytest.mark.parametrize("n", [4, 5, 53, 2 * nf.CHUNK + 2 * nf.LANES + 3])
+@pytest.mark.parametrize("n", [4, 5, 53, nf.PARALLEL_MIN, 2 * nf.CHUNK + 2 * nf.LANES + 3])
 @pytest.mark.parametrize("bias,loss", [(True, "mse"), (False, "sse")])
 def test_fused_241_path_matches_the_reference(n, bias, loss):
     """2-4-1 runs train_241 (four samples; 53: four side by side, then a tail; chunks), not the blocks: it is held to the
@@ -88,6 +88,18 @@ def test_fused_241_path_matches_the_reference(n, bias, loss):
     assert params_rel_err(got.params, ref.params) <= LONG_RUN_RTOL["fast"]
     np.testing.assert_allclose(got.losses, ref.losses, rtol=LONG_RUN_RTOL["fast"])
     assert train_241_ran(params, X, Y, kw) and got.loss == pytest.approx(ref.loss, rel=LONG_RUN_RTOL["fast"])
+
+
+def test_241_chunks_depend_on_the_batch_alone_and_give_two_threads_work():
+    """One chunk below PARALLEL_MIN; from it on, at least two, each a whole number of vectors and at most CHUNK,
+    covering the batch."""
+    assert nf.chunk_241_size(8) == 8 and nf.chunk_241_size(nf.PARALLEL_MIN - nf.LANES) == nf.PARALLEL_MIN - nf.LANES
+    for n_padded in (nf.PARALLEL_MIN, nf.PARALLEL_MIN + nf.LANES, 2 * nf.CHUNK - nf.LANES, 2 * nf.CHUNK, 2 * nf.CHUNK + 8,
+                     65536):
+        chunk = nf.chunk_241_size(n_padded)
+        n_chunks = -(-n_padded // chunk)
+        assert chunk % nf.LANES == 0 and chunk <= nf.CHUNK and n_chunks >= 2, (n_padded, chunk)
+        assert (n_chunks - 1) * chunk < n_padded <= n_chunks * chunk
 
 
 def train_241_ran(params, X, Y, kw):
