@@ -94,8 +94,8 @@ def test_241_chunks_depend_on_the_batch_alone_and_give_two_threads_work():
     """One chunk below PARALLEL_MIN; from it on, at least two, each a whole number of vectors and at most CHUNK,
     covering the batch."""
     assert nf.chunk_241_size(8) == 8 and nf.chunk_241_size(nf.PARALLEL_MIN - nf.LANES) == nf.PARALLEL_MIN - nf.LANES
-    for n_padded in (nf.PARALLEL_MIN, nf.PARALLEL_MIN + nf.LANES, 2 * nf.CHUNK - nf.LANES, 2 * nf.CHUNK, 2 * nf.CHUNK + 8,
-                     65536):
+    for n_padded in (nf.PARALLEL_MIN, nf.PARALLEL_MIN + nf.LANES, 2 * nf.CHUNK - nf.LANES, 2 * nf.CHUNK,
+                     2 * nf.CHUNK + nf.LANES, 65536):
         chunk = nf.chunk_241_size(n_padded)
         n_chunks = -(-n_padded // chunk)
         assert chunk % nf.LANES == 0 and chunk <= nf.CHUNK and n_chunks >= 2, (n_padded, chunk)
