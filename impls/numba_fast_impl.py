@@ -340,21 +340,29 @@ def pass_241(g, p, x0, x1, y, weight, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def samples_241(p, Xt, Yt, mask, start, stop, scale):
-    """The sums over samples [start, stop): the first (stop - start) // CHAINS // LANES * LANES samples go CHAINS
-    an iteration, one from each part of those, side by side, and the rest (fewer than CHAINS * LANES) one an
-    iteration. One sample's epoch is a chain two sigmoids deep, and independent chains keep the out-of-order
-    core busy. Four with AVX-512, whether LLVM's tuning for the CPU picks 512-bit vectors (Zen 4) or 256-bit
-    ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two chains); two with AVX2,
-    whose 16 vector registers the 17 parameters and 18 sums already overflow, so that four chains'
-    temporaries spill more (measured on Zen 3: two chains 1.04-1.28x four from N=64). CHAINS is a constant:
-    the branch below is compiled away."""
+def views_241(Xt, Yt, mask, start, stop):
+    """Samples [start, stop) for sums_241: q and 20 views, the x0, x1, y and weight of four parts of q samples
+    each (q = (stop - start) // (CHAINS * LANES) * LANES; the parts past CHAINS are empty), then of the rest."""
     q = (stop - start) // (CHAINS * LANES) * LANES
     a, b, c, d = start + q, start + 2 * q, start + 3 * q, start + CHAINS * q
-    x0_a, x1_a, y_a, w_a = Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a]
-    x0_b, x1_b, y_b, w_b = Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b]
-    x0_c, x1_c, y_c, w_c = Xt[0, b:c], Xt[1, b:c], Yt[0, b:c], mask[b:c]
-    x0_d, x1_d, y_d, w_d = Xt[0, c:d], Xt[1, c:d], Yt[0, c:d], mask[c:d]
+    return q, (Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a],
+               Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b],
+               Xt[0, b:c], Xt[1, b:c], Yt[0, b:c], mask[b:c],
+               Xt[0, c:d], Xt[1, c:d], Yt[0, c:d], mask[c:d],
+               Xt[0, d:stop], Xt[1, d:stop], Yt[0, d:stop], mask[d:stop])
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def sums_241(p, q, views, scale):
+    """The sums over the samples views_241 gave: CHAINS an iteration, one from each part, side by side, then the
+    rest (fewer than CHAINS * LANES) one an iteration. One sample's epoch is a chain two sigmoids deep, and
+    independent chains keep the out-of-order core busy. Four with AVX-512, whether LLVM's tuning for the CPU picks
+    512-bit vectors (Zen 4) or 256-bit ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over
+    two chains); two with AVX2, whose 16 vector registers the 17 parameters and 18 sums already overflow, so that
+    four chains' temporaries spill more (measured on Zen 3: two chains 1.04-1.28x four from N=64). CHAINS is a
+    constant: the branch below is compiled away."""
+    (x0_a, x1_a, y_a, w_a, x0_b, x1_b, y_b, w_b, x0_c, x1_c, y_c, w_c, x0_d, x1_d, y_d, w_d,
+     x0_t, x1_t, y_t, w_t) = views
     g = ZERO_241
     for m in range(q):
         g = sample_241(g, p, x0_a[m], x1_a[m], y_a[m], w_a[m], scale)
@@ -362,7 +370,7 @@ def samples_241(p, Xt, Yt, mask, start, stop, scale):
         if CHAINS == 4:
             g = sample_241(g, p, x0_c[m], x1_c[m], y_c[m], w_c[m], scale)
             g = sample_241(g, p, x0_d[m], x1_d[m], y_d[m], w_d[m], scale)
-    return pass_241(g, p, Xt[0, d:stop], Xt[1, d:stop], Yt[0, d:stop], mask[d:stop], scale)
+    return pass_241(g, p, x0_t, x1_t, y_t, w_t, scale)
 
 
 @njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function (see the docstring)
@@ -374,17 +382,17 @@ def chunk_241(p, Xt, Yt, mask, start, stop, scale):
     function on Zen 3, and results must not depend on the thread count. Its frame is realigned (_align_frame).
     """
     _align_frame()
-    return samples_241(p, Xt, Yt, mask, start, stop, scale)
+    q, views = views_241(Xt, Yt, mask, start, stop)
+    return sums_241(p, q, views, scale)
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale):
-    """The sums over every sample, `chunk` samples at a time (threads take chunks) and then in chunk order.
-    Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four samples in one vector."""
+    """The sums over every sample of a batch of two or more chunks, `chunk` samples at a time (threads take
+    chunks) and then in chunk order. Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four
+    samples in one vector. (A batch of one chunk runs fit_chunk_241 instead.)"""
     if n_padded == 4:
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
-    if chunk == n_padded:  # one chunk: its sums are the sums, with no trip through `sums`
-        return chunk_241(p, Xt, Yt, mask, np.int64(0), n_padded, scale)  # int64, not a literal: one compilation
     for c in prange(sums.shape[0]):
         g = chunk_241(p, Xt, Yt, mask, c * chunk, min(c * chunk + chunk, n_padded), scale)
         (sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3], sums[c, 4], sums[c, 5], sums[c, 6], sums[c, 7], sums[c, 8],
@@ -420,6 +428,32 @@ def update_241(p, g, lr, has_bias):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def record_update_241(p, g, loss, losses, e, lr, record_every, has_bias):
+    """p after epoch e's update, loss recorded in losses every record_every epochs."""
+    if record_every > 0 and e % record_every == 0:
+        losses[e // record_every] = loss
+    return update_241(p, g, lr, has_bias)
+
+
+@njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function, as chunk_241
+def fit_chunk_241(p, losses, Xt, Yt, mask, n_padded, epochs, lr, count, scale, mse, record_every, has_bias):
+    """Every epoch of a batch that is one chunk (fewer than PARALLEL_MIN samples, but not XOR's four), in one
+    call: its views are made once, and no call separates the epochs. Calling chunk_241 every epoch instead cost
+    35-40 ns an epoch more (AMD EPYC Zen 3, N=8-256; c-simd's whole epoch at N=16 is 190 ns). Compiled once,
+    like chunk_241, so train_241 and train_241_threaded give such batches the same bits; frame realigned."""
+    _align_frame()
+    q, views = views_241(Xt, Yt, mask, np.int64(0), n_padded)
+    loss = 0.0
+    for e in range(epochs + 1):  # the last pass only measures the final loss
+        g = sums_241(p, q, views, scale)
+        loss = g[0] / count if mse else g[0]
+        if e == epochs:
+            break
+        p = record_update_241(p, g, loss, losses, e, lr, record_every, has_bias)
+    return p, loss
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, n_padded):
     """The whole 2-4-1 training loop on n_padded samples, the parameters in locals."""
     count = mask.sum()
@@ -430,16 +464,18 @@ def body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every
     p = (w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3], w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3],
          b1_0, b1_1, b1_2, b1_3, w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0], b2_0)
     chunk = chunk_241_size(n_padded)
-    sums = np.empty(((n_padded + chunk - 1) // chunk, 18))
-    loss = 0.0
-    for e in range(epochs + 1):  # the last pass only measures the final loss
-        g = epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale)
-        loss = g[0] / count if mse else g[0]
-        if e == epochs:
-            break
-        if record_every > 0 and e % record_every == 0:
-            losses[e // record_every] = loss
-        p = update_241(p, g, lr, has_bias)
+    if n_padded != 4 and chunk == n_padded:  # one chunk: every epoch in one call
+        p, loss = fit_chunk_241(p, losses, Xt, Yt, mask, n_padded, epochs, lr, count, scale, mse, record_every,
+                                has_bias)
+    else:
+        sums = np.empty(((n_padded + chunk - 1) // chunk, 18))
+        loss = 0.0
+        for e in range(epochs + 1):  # the last pass only measures the final loss
+            g = epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale)
+            loss = g[0] / count if mse else g[0]
+            if e == epochs:
+                break
+            p = record_update_241(p, g, loss, losses, e, lr, record_every, has_bias)
     w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3], w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3] = p[:8]
     w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0] = p[12:16]
     if has_bias:
