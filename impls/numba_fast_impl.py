@@ -340,16 +340,14 @@ def pass_241(g, p, x0, x1, y, weight, scale):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def views_241(Xt, Yt, mask, start, stop):
-    """Samples [start, stop) for sums_241: q and 20 views, the x0, x1, y and weight of four parts of q samples
-    each (q = (stop - start) // (CHAINS * LANES) * LANES; the parts past CHAINS are empty), then of the rest."""
-    q = (stop - start) // (CHAINS * LANES) * LANES
-    a, b, c, d = start + q, start + 2 * q, start + 3 * q, start + CHAINS * q
-    return q, (Xt[0, start:a], Xt[1, start:a], Yt[0, start:a], mask[start:a],
-               Xt[0, a:b], Xt[1, a:b], Yt[0, a:b], mask[a:b],
-               Xt[0, b:c], Xt[1, b:c], Yt[0, b:c], mask[b:c],
-               Xt[0, c:d], Xt[1, c:d], Yt[0, c:d], mask[c:d],
-               Xt[0, d:stop], Xt[1, d:stop], Yt[0, d:stop], mask[d:stop])
+def views_241(x0, x1, y, weight):
+    """The samples of the 1-D views x0, x1, y, weight for sums_241: q and 20 views, those four of each of four parts
+    of q samples (q = n // (CHAINS * LANES) * LANES; the parts past CHAINS are empty), then of the rest."""
+    q = x0.shape[0] // (CHAINS * LANES) * LANES
+    a, b, c, d = q, 2 * q, 3 * q, CHAINS * q
+    return q, (x0[:a], x1[:a], y[:a], weight[:a], x0[a:b], x1[a:b], y[a:b], weight[a:b],
+               x0[b:c], x1[b:c], y[b:c], weight[b:c], x0[c:d], x1[c:d], y[c:d], weight[c:d],
+               x0[d:], x1[d:], y[d:], weight[d:])
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
@@ -373,31 +371,18 @@ def sums_241(p, q, views, scale):
     return pass_241(g, p, x0_t, x1_t, y_t, w_t, scale)
 
 
-@njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function (see the docstring)
-def chunk_241(p, Xt, Yt, mask, start, stop, scale):
-    """The sums over samples [start, stop), for train_241 and for train_241_threaded's prange body alike.
-
-    Compiled once, on its own, rather than inlined into each: LLVM's vectorizer chose different interleavings
-    (so different sum orders, so different bits) for the same loop in the serial and the outlined prange
-    function on Zen 3, and results must not depend on the thread count. Its frame is realigned (_align_frame).
-    """
-    _align_frame()
-    q, views = views_241(Xt, Yt, mask, start, stop)
-    return sums_241(p, q, views, scale)
-
-
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale):
+def epoch_241(sums, p, losses, Xt, Yt, mask, n_padded, chunk, lr, count, scale, mse, record_every, has_bias):
     """The sums over every sample of a batch of two or more chunks, `chunk` samples at a time (threads take
     chunks) and then in chunk order. Canonical XOR's n_padded is the constant 4 (see train_241): one pass, four
-    samples in one vector. (A batch of one chunk runs fit_chunk_241 instead.)"""
+    samples in one vector. (A batch of one chunk runs all its epochs in one chunk_241 call instead.)"""
     if n_padded == 4:
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
     for c in prange(sums.shape[0]):
-        g = chunk_241(p, Xt, Yt, mask, c * chunk, min(c * chunk + chunk, n_padded), scale)
-        (sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3], sums[c, 4], sums[c, 5], sums[c, 6], sums[c, 7], sums[c, 8],
-         sums[c, 9], sums[c, 10], sums[c, 11], sums[c, 12], sums[c, 13], sums[c, 14], sums[c, 15], sums[c, 16],
-         sums[c, 17]) = g  # one store per sum: an index that is not a constant would keep g in memory
+        start, stop = c * chunk, min(c * chunk + chunk, n_padded)
+        # epochs = np.int64(0): the sums alone (a literal 0 would compile chunk_241 a second time)
+        chunk_241(p, sums[c], losses, Xt[0, start:stop], Xt[1, start:stop], Yt[0, start:stop], mask[start:stop],
+                  np.int64(0), lr, count, scale, mse, record_every, has_bias)
     for c in range(1, sums.shape[0]):
         sums[0] += sums[c]
     t = sums[0]
@@ -428,29 +413,43 @@ def update_241(p, g, lr, has_bias):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def record_update_241(p, g, loss, losses, e, lr, record_every, has_bias):
-    """p after epoch e's update, loss recorded in losses every record_every epochs."""
+def loss_241(g, count, mse):
+    """The loss from an epoch's sums g: their squared error, over the count of outputs for MSE."""
+    return g[0] / count if mse else g[0]
+
+
+@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+def record_update_241(p, g, losses, e, lr, count, mse, record_every, has_bias):
+    """p after epoch e's update from its sums g; epoch e's loss recorded every record_every epochs."""
     if record_every > 0 and e % record_every == 0:
-        losses[e // record_every] = loss
+        losses[e // record_every] = loss_241(g, count, mse)
     return update_241(p, g, lr, has_bias)
 
 
-@njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function, as chunk_241
-def fit_chunk_241(p, losses, Xt, Yt, mask, n_padded, epochs, lr, count, scale, mse, record_every, has_bias):
-    """Every epoch of a batch that is one chunk (fewer than PARALLEL_MIN samples, but not XOR's four), in one
-    call: its views are made once, and no call separates the epochs. Calling chunk_241 every epoch instead cost
-    35-40 ns an epoch more (AMD EPYC Zen 3, N=8-256; c-simd's whole epoch at N=16 is 190 ns). Compiled once,
-    like chunk_241, so train_241 and train_241_threaded give such batches the same bits; frame realigned."""
+@njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function (see the docstring)
+def chunk_241(p, sums, losses, x0, x1, y, weight, epochs, lr, count, scale, mse, record_every, has_bias):
+    """p after `epochs` updates from the samples of the 1-D views x0, x1, y, weight; their sums after the last go
+    to sums (18,). epochs=0 for a chunk of a batch (the sums alone), all of them for a batch of one chunk (every
+    epoch in one call: its views made once and no call between epochs; a call per epoch cost 35-40 ns an epoch
+    more on AMD EPYC Zen 3, where c-simd's whole epoch at N=16 is 190 ns). The sums are stored, not returned:
+    returned, they made N=32-48 20-30% slower (Zen 3).
+
+    Compiled once, on its own, and called by train_241 and train_241_threaded (its prange body) alike, rather than
+    inlined into each: LLVM's vectorizer chose different interleavings (so different sum orders, so different
+    bits) for the same loop in the serial and the outlined prange function on Zen 3, and results must not depend
+    on the thread count. Its frame is realigned (_align_frame).
+    """
     _align_frame()
-    q, views = views_241(Xt, Yt, mask, np.int64(0), n_padded)
-    loss = 0.0
-    for e in range(epochs + 1):  # the last pass only measures the final loss
+    q, views = views_241(x0, x1, y, weight)
+    for e in range(epochs + 1):  # the last pass only measures the sums (the loss)
         g = sums_241(p, q, views, scale)
-        loss = g[0] / count if mse else g[0]
         if e == epochs:
+            (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8], sums[9], sums[10],
+             sums[11], sums[12], sums[13], sums[14], sums[15], sums[16], sums[17]) = g  # one store per sum: an
+            #   index that is not a constant would keep g in memory
             break
-        p = record_update_241(p, g, loss, losses, e, lr, record_every, has_bias)
-    return p, loss
+        p = record_update_241(p, g, losses, e, lr, count, mse, record_every, has_bias)
+    return p
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
@@ -464,18 +463,20 @@ def body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every
     p = (w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3], w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3],
          b1_0, b1_1, b1_2, b1_3, w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0], b2_0)
     chunk = chunk_241_size(n_padded)
+    sums = np.empty(((n_padded + chunk - 1) // chunk, 18))
     if n_padded != 4 and chunk == n_padded:  # one chunk: every epoch in one call
-        p, loss = fit_chunk_241(p, losses, Xt, Yt, mask, n_padded, epochs, lr, count, scale, mse, record_every,
-                                has_bias)
+        p = chunk_241(p, sums[0], losses, Xt[0], Xt[1], Yt[0], mask, epochs, lr, count, scale, mse, record_every,
+                      has_bias)
+        loss = loss_241(sums[0], count, mse)
     else:
-        sums = np.empty(((n_padded + chunk - 1) // chunk, 18))
         loss = 0.0
         for e in range(epochs + 1):  # the last pass only measures the final loss
-            g = epoch_241(sums, p, Xt, Yt, mask, n_padded, chunk, scale)
-            loss = g[0] / count if mse else g[0]
+            g = epoch_241(sums, p, losses, Xt, Yt, mask, n_padded, chunk, lr, count, scale, mse, record_every,
+                          has_bias)
+            loss = loss_241(g, count, mse)
             if e == epochs:
                 break
-            p = record_update_241(p, g, loss, losses, e, lr, record_every, has_bias)
+            p = record_update_241(p, g, losses, e, lr, count, mse, record_every, has_bias)
     w1[0, 0], w1[0, 1], w1[0, 2], w1[0, 3], w1[1, 0], w1[1, 1], w1[1, 2], w1[1, 3] = p[:8]
     w2[0, 0], w2[1, 0], w2[2, 0], w2[3, 0] = p[12:16]
     if has_bias:

@@ -104,7 +104,7 @@ def test_241_chunks_depend_on_the_batch_alone_and_give_two_threads_work():
 
 def train_241_ran(params, X, Y, kw):
     """The fused path is the one taken: calling it directly gives the backend's bits, and so does calling its
-    threaded twin (so one-chunk batches, fit_chunk_241's, give them too, whichever function calls it)."""
+    threaded twin, whether the batch is one chunk or several."""
     backend = xorbench.get_backend("numba-fast").train(params, X, Y, **kw)
     Xt, Yt, mask = nf.columns(X, Y)
     for train in (nf.train_241, nf.train_241_threaded):
@@ -117,19 +117,15 @@ def train_241_ran(params, X, Y, kw):
     return True
 
 
-@pytest.mark.parametrize("name", ["chunk_241", "fit_chunk_241"])
-def test_241_loop_realigns_its_stack_frame(name):
-    """The 2-4-1 loop's functions (chunk_241, which train_241 and train_241_threaded's prange body both call, and
-    fit_chunk_241, every epoch of a one-chunk batch) spill vector registers: their frames must be realigned to 64
-    bytes (_align_frame), or the spills of 512-bit registers straddle two cache lines whenever the caller happens
-    to leave the stack otherwise aligned, and the speed depends on the caller."""
-    fresh = numba.njit(fastmath=nf.FLAGS, error_model="numpy")(getattr(nf, name).py_func)  # a fresh compilation
+def test_241_loop_realigns_its_stack_frame():
+    """The 2-4-1 loop (chunk_241, which train_241 and train_241_threaded's prange body both call) spills vector
+    registers: its frame must be realigned to 64 bytes (_align_frame), or the spills of 512-bit registers
+    straddle two cache lines whenever the caller happens to leave the stack otherwise aligned, and the speed
+    depends on the caller."""
+    fresh = numba.njit(fastmath=nf.FLAGS, error_model="numpy")(nf.chunk_241.py_func)  # a fresh compilation
     X, Y = xorbench.noisy_xor(40, seed=0)
     params = xorbench.init_params(2, 4, 1, seed=0)
     Xt, Yt, mask = nf.columns(X, Y)
     p = tuple(float(v) for v in (*params.w1.ravel(), *params.b1, *params.w2.ravel(), *params.b2))
-    if name == "chunk_241":
-        fresh(p, Xt, Yt, mask, np.int64(0), Xt.shape[1], 0.05)
-    else:
-        fresh(p, np.empty(2), Xt, Yt, mask, Xt.shape[1], 2, 0.5, 40.0, 0.05, True, 1, True)
+    fresh(p, np.empty(18), np.empty(2), Xt[0], Xt[1], Yt[0], mask, 2, 0.5, 40.0, 0.05, True, 1, True)
     assert re.search(r"\band\w*\s+\$-64, %rsp", fresh.inspect_asm(fresh.signatures[0]))
