@@ -349,26 +349,38 @@ def pass_241(g, p, x0, x1, y, weight, scale):
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def views_241(x0, x1, y, weight):
-    """The samples of the 1-D views x0, x1, y, weight for sums_241: q and 20 views, those four of each of four parts
-    of q samples (q = n // (CHAINS * LANES) * LANES; the parts past CHAINS are empty), then of the rest."""
+    """The samples of the 1-D views x0, x1, y, weight for sums_241: q and views, those four of each of four parts
+    of q samples (q = n // (CHAINS * LANES) * LANES; the parts past CHAINS go unused), with AVX-512 those four of
+    each of two parts of r samples (r = the rest's whole pairs of vectors), then those four of the rest."""
     q = x0.shape[0] // (CHAINS * LANES) * LANES
     a, b, c, d = q, 2 * q, 3 * q, CHAINS * q
-    return q, (x0[:a], x1[:a], y[:a], weight[:a], x0[a:b], x1[a:b], y[a:b], weight[a:b],
-               x0[b:c], x1[b:c], y[b:c], weight[b:c], x0[c:d], x1[c:d], y[c:d], weight[c:d],
-               x0[d:], x1[d:], y[d:], weight[d:])
+    wide = (x0[:a], x1[:a], y[:a], weight[:a], x0[a:b], x1[a:b], y[a:b], weight[a:b],
+            x0[b:c], x1[b:c], y[b:c], weight[b:c], x0[c:d], x1[c:d], y[c:d], weight[c:d])
+    if CHAINS == 4:  # a constant: Numba prunes the branch not taken, and without AVX-512 the views are as before
+        r = (x0.shape[0] - d) // (2 * LANES) * LANES
+        e, f = d + r, d + 2 * r
+        return q, wide + (x0[d:e], x1[d:e], y[d:e], weight[d:e], x0[e:f], x1[e:f], y[e:f], weight[e:f],
+                          x0[f:], x1[f:], y[f:], weight[f:])
+    return q, wide + (x0[d:], x1[d:], y[d:], weight[d:])
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def sums_241(p, q, views, scale):
-    """The sums over the samples views_241 gave: CHAINS an iteration, one from each part, side by side, then the
-    rest (fewer than CHAINS * LANES) one an iteration. One sample's epoch is a chain two sigmoids deep, and
-    independent chains keep the out-of-order core busy. Four with AVX-512, whether LLVM's tuning for the CPU picks
-    512-bit vectors (Zen 4) or 256-bit ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over
-    two chains); two with AVX2, whose 16 vector registers the 17 parameters and 18 sums already overflow, so that
-    four chains' temporaries spill more (measured on Zen 3: two chains 1.04-1.28x four from N=64). CHAINS is a
-    constant: the branch below is compiled away."""
-    (x0_a, x1_a, y_a, w_a, x0_b, x1_b, y_b, w_b, x0_c, x1_c, y_c, w_c, x0_d, x1_d, y_d, w_d,
-     x0_t, x1_t, y_t, w_t) = views
+    """The sums over the samples views_241 gave: CHAINS an iteration, one from each part, side by side, then with
+    AVX-512 two, then the rest one an iteration. One sample's epoch is a chain two sigmoids deep, and independent
+    chains keep the out-of-order core busy. Four with AVX-512, whether LLVM's tuning for the CPU picks 512-bit
+    vectors (Zen 4) or 256-bit ones (Intel; measured on Zen 4 with NUMBA_CPU_NAME=skylake-avx512: 15% over two
+    chains); two with AVX2, whose 16 vector registers the 17 parameters and 18 sums already overflow, so that four
+    chains' temporaries spill more (measured on Zen 3: two chains 1.04-1.28x four from N=64). The two-chain stage
+    after four is for 16 to 31 samples left (all of them at N=16), which would otherwise run as 8-wide vectors one
+    after another where c-simd runs four 4-wide ones side by side. CHAINS is a constant: its branches are compiled
+    away."""
+    if CHAINS == 4:
+        (x0_a, x1_a, y_a, w_a, x0_b, x1_b, y_b, w_b, x0_c, x1_c, y_c, w_c, x0_d, x1_d, y_d, w_d,
+         x0_e, x1_e, y_e, w_e, x0_f, x1_f, y_f, w_f, x0_t, x1_t, y_t, w_t) = views
+    else:
+        (x0_a, x1_a, y_a, w_a, x0_b, x1_b, y_b, w_b, x0_c, x1_c, y_c, w_c, x0_d, x1_d, y_d, w_d,
+         x0_t, x1_t, y_t, w_t) = views
     g = ZERO_241
     for m in range(q):
         g = sample_241(g, p, x0_a[m], x1_a[m], y_a[m], w_a[m], scale)
@@ -376,6 +388,10 @@ def sums_241(p, q, views, scale):
         if CHAINS == 4:
             g = sample_241(g, p, x0_c[m], x1_c[m], y_c[m], w_c[m], scale)
             g = sample_241(g, p, x0_d[m], x1_d[m], y_d[m], w_d[m], scale)
+    if CHAINS == 4:
+        for m in range(x0_e.shape[0]):
+            g = sample_241(g, p, x0_e[m], x1_e[m], y_e[m], w_e[m], scale)
+            g = sample_241(g, p, x0_f[m], x1_f[m], y_f[m], w_f[m], scale)
     return pass_241(g, p, x0_t, x1_t, y_t, w_t, scale)
 
 

@@ -1,6 +1,9 @@
 """numba-fast: the same bits whatever the thread count, its own exp against libm's, and what it trades."""
 import math
+import os
 import re
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -132,3 +135,56 @@ def test_241_loop_aligns_its_code_and_stack_frame():
     asm = fresh.inspect_asm(fresh.signatures[0])
     assert re.search(r"\.p2align\s+6\s*\n\s*\.type\s+\S*chunk_241", asm)
     assert re.search(r"\band\w*\s+\$-64, %rsp", asm)
+
+
+OTHER_LAYOUT = """
+import sys
+import numpy as np
+import xorbench
+from xorbench.impls import numba_fast_impl as nf
+from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
+from xorbench.tests.test_numba_fast import train_241_ran, views_cover_the_batch
+nf.CHAINS = int(sys.argv[1])  # before anything is compiled: Numba reads the global when it compiles
+for n in range(0, 200, nf.LANES):
+    views_cover_the_batch(n)
+for n in (16, 24, 40, 48, 53, 64, nf.PARALLEL_MIN + 24):
+    X, Y = xorbench.noisy_xor(n, seed=n)
+    params = xorbench.init_params(2, 4, 1, seed=7)
+    kw = dict(epochs=1000 if n < 100 else 20, lr=0.5, loss="mse", record_every=100 if n < 100 else 5)
+    got = xorbench.get_backend("numba-fast").train(params, X, Y, **kw)
+    ref = xorbench.get_backend("python").train(params, X, Y, **kw)
+    assert params_rel_err(got.params, ref.params) <= LONG_RUN_RTOL["fast"], n
+    assert train_241_ran(params, X, Y, kw), n
+print("ok", nf.CHAINS)
+"""
+
+
+def views_cover_the_batch(n):
+    """views_241's parts, in order, are the n samples, each once: CHAINS parts of q (whole vectors), with four chains
+    two of r (whole vectors), then fewer than two vectors' worth."""
+    x = np.arange(4.0 * n).reshape(4, n)
+    q, views = nf.views_241(x[0], x[1], x[2], x[3])
+    parts = [views[i:i + 4] for i in range(0, len(views), 4)]  # each x0, x1, y, weight
+    wide, pair, rest = parts[:nf.CHAINS], parts[4:-1], parts[-1]  # parts[CHAINS:4] go unused
+    assert len(pair) == (2 if nf.CHAINS == 4 else 0), n
+    assert all(len(part[0]) == q for part in wide) and q % nf.LANES == 0, (n, q)
+    assert all(len(part[0]) == len(pair[0][0]) and len(part[0]) % nf.LANES == 0 for part in pair), n
+    assert len(rest[0]) < 2 * nf.LANES, n
+    for row in range(4):
+        assert np.concatenate([part[row] for part in wide + pair + [rest]]).tolist() == x[row].tolist(), (n, row)
+
+
+def test_241_views_cover_the_batch():
+    for n in range(0, 200, nf.LANES):
+        views_cover_the_batch(n)
+
+
+def test_241_other_chain_layout_matches_the_reference(tmp_path):
+    """The 2-4-1 loop's layout (CHAINS, four with AVX-512, two without) is fixed by the machine; the one it does
+    not pick is compiled here in a process of its own, with its own Numba cache, and held to the same checks:
+    views covering the batch, the reference's results within the fast tolerance, the threaded twin's bits."""
+    other = 2 if nf.CHAINS == 4 else 4
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", OTHER_LAYOUT, str(other)], capture_output=True, text=True, env=env,
+                          timeout=900)
+    assert proc.returncode == 0 and proc.stdout.split() == ["ok", str(other)], proc.stderr[-3000:]
