@@ -83,6 +83,12 @@ def test_info_says_what_it_trades():
 def test_fused_241_path_matches_the_reference(n, bias, loss):
     """2-4-1 runs train_241 (four samples; 53: four side by side, then a tail; chunks), not the blocks: it is held to the
     same tolerance, and threads (from PARALLEL_MIN samples) give its bits."""
+    fused_241_path_matches_the_reference(n, bias, loss)
+
+
+def fused_241_path_matches_the_reference(n, bias, loss):
+    """numba-fast on n samples of 2-4-1: the reference's parameters and losses within the fast tolerance, through
+    train_241 and with its threaded twin's bits."""
     X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=n)
     params = xorbench.init_params(2, 4, 1, seed=7, bias=bias)
     kw = dict(epochs=3000 if n < 100 else 30, lr=0.5, loss=loss, record_every=500 if n < 100 else 5)
@@ -139,22 +145,13 @@ def test_241_loop_aligns_its_code_and_stack_frame():
 
 OTHER_LAYOUT = """
 import sys
-import numpy as np
-import xorbench
 from xorbench.impls import numba_fast_impl as nf
-from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
-from xorbench.tests.test_numba_fast import train_241_ran, views_cover_the_batch
+from xorbench.tests.test_numba_fast import fused_241_path_matches_the_reference, views_cover_the_batch
 nf.CHAINS = int(sys.argv[1])  # before anything is compiled: Numba reads the global when it compiles
 for n in range(0, 200, nf.LANES):
     views_cover_the_batch(n)
 for n in (16, 24, 40, 48, 53, 64, nf.PARALLEL_MIN + 24):
-    X, Y = xorbench.noisy_xor(n, seed=n)
-    params = xorbench.init_params(2, 4, 1, seed=7)
-    kw = dict(epochs=1000 if n < 100 else 20, lr=0.5, loss="mse", record_every=100 if n < 100 else 5)
-    got = xorbench.get_backend("numba-fast").train(params, X, Y, **kw)
-    ref = xorbench.get_backend("python").train(params, X, Y, **kw)
-    assert params_rel_err(got.params, ref.params) <= LONG_RUN_RTOL["fast"], n
-    assert train_241_ran(params, X, Y, kw), n
+    fused_241_path_matches_the_reference(n, True, "mse")
 print("ok", nf.CHAINS)
 """
 
