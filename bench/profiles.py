@@ -25,6 +25,14 @@ PROFILES = {
 #: learning rates: canonical XOR at lr 1; sweeps at lr 0.1, where even 256 hidden units descend stably
 XOR_LR = 1.0
 SWEEP_LR = 0.1
+
+
+def problem(n, hidden, bias=True, scheme="uniform"):
+    """The benchmarks' problem at batch size n: canonical XOR for n=4, else noisy XOR (seed 0); params, X, Y."""
+    import xorbench
+
+    X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=0)
+    return xorbench.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
 #: BLAS thread pools, pinned to one thread for every benchmark (BLAS threads are not what is measured).
 #: OMP_NUM_THREADS is left alone: it would also cap c-simd's OpenMP threads, which the threads benchmark
 #: measures on purpose.

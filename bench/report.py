@@ -207,6 +207,21 @@ def pair_cell(pair) -> str:
     return ratio_with_ci(*paired_ratio(ref, mine))
 
 
+def ceiling_cells(pair) -> list[str]:
+    """A threads_pair's two-core ceiling, cores x (one thread alone / one thread beside twins), and the speed-up
+    as a fraction of it, each the median of per-round ratios with its 95% interval; "-" where no twins ran."""
+    if "beside_twins_s" not in pair.extra:
+        return ["-", "-"]
+    cores = pair.extra["twins"] + 1
+    k_one = pair.extra["K_one_thread"]
+    alone = [t / k_one for t in pair.extra["one_thread_s"]]
+    beside = [t / k_one for t in pair.extra["beside_twins_s"]]
+    every_core = [t / pair.K for t in pair.extra["backend_s"]]
+    ceiling = paired_ratio(alone, beside)
+    reached = paired_ratio(beside, every_core)
+    return [ratio_with_ci(*(cores * x for x in ceiling)), ratio_with_ci(*(x / cores for x in reached))]
+
+
 def against_simd_table(run: Run) -> Table | None:
     """The other fast rows against c-simd, both on one thread, interleaved, at every batch-sweep point."""
     pairs = run.by_kind("simd_pair")
@@ -339,15 +354,22 @@ def threads_table(run: Run) -> Table | None:
             pair = pairs.get((name, n))
             rows.append([name, n, rate(one.epochs_per_s) if one else "-", rate(many.epochs_per_s) if many else "-",
                          ratio(many.epochs_per_s / one.epochs_per_s) if one and many else "-",
-                         pair_cell(pair) if pair else "-", (one and _flag(one)) or (many and _flag(many)) or ""])
+                         pair_cell(pair) if pair else "-", *(ceiling_cells(pair) if pair else ["-", "-"]),
+                         (one and _flag(one)) or (many and _flag(many)) or ""])
     cores = run.machine.get("cores", "?")
     return Table("Threaded backends: one thread against every core (hidden 4): epochs/s",
-                 ["backend", "N", "1 thread", f"{cores} cores", "speed-up", "speed-up, interleaved", "noise"], rows,
+                 ["backend", "N", "1 thread", f"{cores} cores", "speed-up", "speed-up, interleaved",
+                  "machine's ceiling, interleaved", "speed-up / ceiling", "noise"], rows,
                  ["Each backend cuts the batch into fixed blocks (chunks) of samples and sums them in a fixed order, "
                   "so one thread and every core give the same bits. Speed-up: the two benchmarks' epochs/s, timed "
                   "apart. Interleaved: every round timed the backend on one thread and then on every core back to "
                   "back, each call ten times the profile's target time; the median of the rounds' ratios with its "
-                  "95% interval, so a neighbour's load on the shared machine falls on both."])
+                  "95% interval, so a neighbour's load on the shared machine falls on both.",
+                  "Machine's ceiling: in the same rounds, the one-thread call timed a third time while a twin process "
+                  "on each other core ran that same call (bench/twins.py); cores × (alone / beside twins) is the "
+                  "speed-up the machine allowed at that moment, whatever the code: shared caches, memory, power, "
+                  "and a host that gives a VM's cores less when all are busy. Speed-up / ceiling, round by round: "
+                  "how much of that the backend's own threads reached."])
 
 
 def trades_table(run: Run) -> Table | None:

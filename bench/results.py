@@ -15,7 +15,8 @@ NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged n
 MIN_ROUNDS = 5  # fewer rounds than this is flagged too
 #: interleaved benchmarks: kind -> (the reference's seconds per round, its epochs per call); backend_s and K
 #: are the backend's. plain_pair: against the plain -ffast-math loop; simd_pair: against c-simd on one thread;
-#: threads_pair: the backend on every core against itself on one thread.
+#: threads_pair: the backend on every core against itself on one thread (and, where twins ran, that one-thread
+#: call again beside them: beside_twins_s, with `twins` their number).
 PAIR_FIELDS = {"plain_pair": ("plain_s", "K_plain"), "simd_pair": ("simd_s", "K_simd"),
                "threads_pair": ("one_thread_s", "K_one_thread")}
 
@@ -228,6 +229,15 @@ def _point(b) -> Point:
             raise TypeError(f"{ref_s_key} and backend_s must be lists of the same length, one entry per round")
         for x in e[ref_s_key] + e["backend_s"]:
             _positive(x)
+        if "beside_twins_s" in e:  # threads_pair: the one-thread call again, beside twins (bench/twins.py)
+            try:
+                _int_in(e["twins"], 1, 2**20)
+            except ValueError as err:
+                raise ValueError(f"twins: {err}") from None
+            if not (isinstance(e["beside_twins_s"], list) and len(e["beside_twins_s"]) == len(e["backend_s"])):
+                raise TypeError("beside_twins_s must be a list with one entry per round, as backend_s")
+            for x in e["beside_twins_s"]:
+                _positive(x)
     return Point(b["name"], e["kind"], e["backend"], N, hidden, K, _positive(s["median"]), _positive(s["q1"]),
                  _positive(s["q3"]), _positive(s["mean"]), _nonnegative(s["stddev"]), _int_in(s["rounds"], 1, 10**9),
                  [_positive(x) for x in data], e)

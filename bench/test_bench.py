@@ -17,7 +17,8 @@ import pytest
 
 import xorbench
 from xorbench.bench import profiles, results
-from xorbench.bench.profiles import SWEEP_LR, XOR_LR
+from xorbench.bench.twins import Twins, other_cores
+from xorbench.bench.profiles import SWEEP_LR, XOR_LR, problem
 from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
 LONG_CALL = 10  # calls this many times the profile's target time: where the loop, not the call, is compared
@@ -26,11 +27,6 @@ _reference_cache = {}
 
 
 NOTEBOOK = dict(bias=False, scheme="rand01", loss="sse")  # write-up 003's notebook setting, with lr 1 and N=4
-
-
-def _problem(n, hidden, bias=True, scheme="uniform"):
-    X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=0)
-    return xorbench.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
 
 
 def calibrate(run, target_s):
@@ -61,7 +57,7 @@ def check_against_reference(name, train, params, X, Y, lr, k, tol, loss="mse"):
 
 
 def time_training(benchmark, backend, profile, kind, n, hidden, lr, bias=True, scheme="uniform", loss="mse"):
-    params, X, Y = _problem(n, hidden, bias, scheme)
+    params, X, Y = problem(n, hidden, bias, scheme)
     k = calibrate(lambda e: backend.train(params, X, Y, epochs=e, lr=lr, loss=loss), profile["target_s"])
     check_against_reference(backend.name, lambda e: backend.train(params, X, Y, epochs=e, lr=lr, loss=loss).params,
                             params, X, Y, lr, k, LONG_RUN_RTOL[backend.equivalence], loss)
@@ -89,7 +85,7 @@ def _best_us(stmt, glob, seconds=0.02):
 def test_boundary(benchmark, backend, profile):
     """Crossing the boundary on canonical XOR: step(1) of a trainer, against the bare kernel call with everything
     prepared (0 and 1 epochs) and the one-shot train(epochs=1), in microseconds per call."""
-    params, X, Y = _problem(4, 4)
+    params, X, Y = problem(4, 4)
     tr = backend.trainer(params, X, Y, lr=XOR_LR)
     check_against_reference(backend.name, lambda e: (tr.step(e), tr.params)[1], params, X, Y, XOR_LR, 1,
                             LONG_RUN_RTOL[backend.equivalence])
@@ -117,7 +113,7 @@ def test_granularity(benchmark, backend, profile):
     """Epochs per call K = 1, 4, ..., 65536 on canonical XOR, through a trainer: how many epochs each call into
     the kernel must carry before the loop's speed no longer depends on who drives it. K stops growing once a
     call takes longer than ten times the profile's target (the whole-loop rate is reached long before)."""
-    params, X, Y = _problem(4, 4)
+    params, X, Y = problem(4, 4)
     tr = backend.trainer(params, X, Y, lr=XOR_LR)
     tr.step(1)  # JIT compile or cache load, never timed
     curve = []
@@ -141,7 +137,7 @@ def test_notebook_code(benchmark, profile):
     """The notebook's own NumPy code (bench/notebook_baseline.py) in its own setting: the baseline to beat."""
     from xorbench.bench import notebook_baseline
 
-    params, X, Y = _problem(4, 4, bias=False, scheme="rand01")
+    params, X, Y = problem(4, 4, bias=False, scheme="rand01")
 
     def train(epochs):
         return notebook_baseline.train(X, Y, params.w1, params.w2, epochs)
@@ -166,7 +162,7 @@ def test_plain_loop(benchmark, profile, n):
     from xorbench.bench import baseline
 
     lr = XOR_LR if n == 4 else SWEEP_LR
-    params, X, Y = _problem(n, 4)
+    params, X, Y = problem(n, 4)
 
     def trained_params(epochs):
         return xorbench.Params(*baseline.train(params, X, Y, epochs, lr))
@@ -180,21 +176,24 @@ def test_plain_loop(benchmark, profile, n):
                        warmup_rounds=1)
 
 
-def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, threads=1):
+def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, threads=1, twins=None):
     """The backend (on `threads` threads, 0 = every core) against ref_train(params, X, Y, epochs, lr),
     interleaved: every round times the reference and then the backend on the same problem, so both see the
     machine as it was at that moment, and the report takes their ratio round by round. On a shared machine, two
     benchmarks run minutes apart can see different neighbours; one round's pair cannot. Each call lasts
-    LONG_CALL times the target time."""
+    LONG_CALL times the target time. twins (a backend name): every round then also times the reference's call
+    again beside one twin per other core running that backend's one-thread call (bench/twins.py)."""
     be = type(backend)()
     if be.threaded:
         be.max_threads = threads
     lr = XOR_LR if n == 4 else SWEEP_LR
-    params, X, Y = _problem(n, 4)
+    params, X, Y = problem(n, 4)
     target_s = LONG_CALL * profile["target_s"]
     k_ref = calibrate(lambda e: ref_train(params, X, Y, e, lr), target_s)
     k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=lr), target_s)
-    ref_s, backend_s = [], []
+    ref_s, backend_s, beside_s = [], [], []
+    count = other_cores() if twins else 0
+    crowd = Twins(twins, n, lr, k_ref, count) if count else None
 
     def pair():
         t0 = time.perf_counter()
@@ -203,15 +202,25 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, 
         be.train(params, X, Y, epochs=k, lr=lr)
         backend_s.append(time.perf_counter() - t1)
         ref_s.append(t1 - t0)
+        if crowd:
+            beside_s.append(crowd.beside(lambda: ref_train(params, X, Y, k_ref, lr)))
 
     ref_s_key, ref_k_key = results.PAIR_FIELDS[kind]
     benchmark.group = f"against {ref_name}"
     benchmark.extra_info.update({"kind": kind, "backend": backend.name, "equivalence": backend.equivalence, "N": n,
                                  "hidden": 4, "K": k, ref_k_key: k_ref, "lr": lr, ref_s_key: ref_s,
                                  "backend_s": backend_s})
-    benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+    if crowd:
+        benchmark.extra_info.update(twins=count, beside_twins_s=beside_s)
+        with crowd:
+            benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+            assert crowd.pieces.value >= count * len(beside_s), "a twin did not run beside a timed call"
+    else:
+        benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
     if len(ref_s) > profile["rounds"]:  # timed: drop the warm-up round's pair (--benchmark-disable runs one)
         del ref_s[0], backend_s[0]
+        if beside_s:
+            del beside_s[0]
 
 
 @pytest.mark.fast_rows
@@ -258,7 +267,7 @@ def test_threads(benchmark, backend, profile, threads, n):
     """Threaded backends (those with max_threads) on one thread and on every core: what the second core buys."""
     be = type(backend)()
     be.max_threads = threads
-    params, X, Y = _problem(n, 4)
+    params, X, Y = problem(n, 4)
     # long calls: what the second core buys on the loop, not on each call's serial copies
     k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=SWEEP_LR), LONG_CALL * profile["target_s"])
     benchmark.group = "threads"
@@ -271,14 +280,16 @@ def test_threads(benchmark, backend, profile, threads, n):
 @pytest.mark.threaded
 def test_threads_interleaved(benchmark, backend, profile):
     """Threaded backends at N=65536 on every core against themselves on one thread, interleaved round by round
-    (see time_interleaved): the speed-up the second core gives, with both timings of a round taken together."""
+    (see time_interleaved): the speed-up the second core gives, with both timings of a round taken together;
+    and the one-thread call beside twins on the other cores, the speed-up the machine itself allows then."""
     one = type(backend)()
     one.max_threads = 1
 
     def ref_train(params, X, Y, epochs, lr):
         one.train(params, X, Y, epochs=epochs, lr=lr)
 
-    time_interleaved(benchmark, profile, backend, 65536, "threads_pair", "one thread", ref_train, threads=0)
+    time_interleaved(benchmark, profile, backend, 65536, "threads_pair", "one thread", ref_train, threads=0,
+                     twins=backend.name)
 
 
 def test_machine_peak(benchmark, profile):

@@ -316,5 +316,40 @@ def test_threads_table_takes_the_interleaved_speed_up_round_by_round(tmp_path):
     path = tmp_path / "threads.json"
     path.write_text(json.dumps(data))
     table = report.threads_table(results.load(str(path))).md()
-    assert row(table, "c-simd")[1:6] == ["65536", "-", "-", "-", "4× (4–4)"]
+    assert row(table, "c-simd")[1:8] == ["65536", "-", "-", "-", "4× (4–4)", "-", "-"]  # no twins ran: no ceiling
     assert "back to back" in table
+
+
+def _threads_pair_beside_twins(tmp_path, beside_s, twins=1):
+    """BASE plus c-simd's interleaved threads rounds (K 100 both sides): one thread 2, 1, 2 s; every core 1.25,
+    0.625, 1.25 s (1.6x); the one-thread call beside `twins` twins beside_s."""
+    data = json.load(open(_with_fast_rows(tmp_path, [1.0], [1.0])))
+    pair = json.loads(json.dumps(data["benchmarks"][0]))
+    pair["name"] = "test_threads_interleaved[c-simd]"
+    pair["extra_info"] = dict(kind="threads_pair", backend="c-simd", N=65536, hidden=4, K=100, K_one_thread=100,
+                              one_thread_s=[2.0, 1.0, 2.0], backend_s=[1.25, 0.625, 1.25], twins=twins,
+                              beside_twins_s=beside_s)
+    data["benchmarks"].append(pair)
+    path = tmp_path / "twins.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_threads_table_gives_the_machines_ceiling_from_the_twins_rounds(tmp_path):
+    # beside one twin the one-thread call takes 1.25x as long: two cores can give 2 / 1.25 = 1.6x, which the
+    # backend's own 1.6x reaches; the machine slows down 2x in the second round, alike for every timing
+    table = report.threads_table(results.load(_threads_pair_beside_twins(tmp_path, [2.5, 1.25, 2.5]))).md()
+    assert row(table, "c-simd")[5:8] == ["1.6× (1.6–1.6)", "1.6× (1.6–1.6)", "tie: 1× (1–1)"]
+    assert "twin" in table and "ceiling" in table
+    # three twins (four cores) and no slow-down beside them: the ceiling is 4x, of which 1.6x is 0.4
+    table = report.threads_table(results.load(_threads_pair_beside_twins(tmp_path, [2.0, 1.0, 2.0], 3))).md()
+    assert row(table, "c-simd")[6:8] == ["4× (4–4)", "0.4× (0.4–0.4)"]
+
+
+@pytest.mark.parametrize("beside, twins, says", [([2.5, 1.25], 1, "beside_twins_s"), ([2.5, 1.25, -1.0], 1, "-1.0"),
+                                                 ([2.5, 1.25, 2.5], 0, "twins: 0 is outside")])
+def test_malformed_twins_rounds_are_refused(tmp_path, capsys, beside, twins, says):
+    path = _threads_pair_beside_twins(tmp_path, beside, twins)
+    assert main(["report", path, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "twins.json" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,125 @@
+"""Twins: the one-thread call a threads benchmark compares against, run at the same moment in one process per
+other core. Timed beside them, the main process's own copy of that call shows what the machine lets every core
+do at once (shared caches, memory, power, a host that gives a VM's cores less when all are busy), so
+cores x (alone / beside twins) is the speed-up no threaded kernel on this machine could beat at that moment.
+
+Each twin (spawned, so it shares nothing with the main process) loads the backend and the problem itself, then,
+every round, runs the call in pieces of an eighth until the main process's call has finished: the main call is
+never alone.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import time
+
+PIECES = 8  # a twin's call is this many pieces, so it stops at most an eighth of a call after the main one
+LOAD_TIMEOUT_S = 600  # a twin that takes longer than this to load its backend (a cold Numba compile) has failed
+ROUND_TIMEOUT_S = 60  # longer than this between two rounds, or for a piece after the main call: a failure
+
+
+def other_cores() -> int:
+    """How many cores this process may run on besides its own (one twin each)."""
+    return len(os.sched_getaffinity(0)) - 1
+
+
+def _twin(name, n, lr, epochs, start, done, stop, pieces, ready):
+    """One twin: the backend on one thread, `epochs` per piece, on problem(n, 4), until stop is set, every round;
+    `ready` gets None once it is loaded, or why it could not load."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the main process, whose close() ends the twins
+    try:
+        import xorbench
+        from xorbench.bench.profiles import problem
+
+        be = type(xorbench.get_backend(name))()
+        be.max_threads = 1
+        params, X, Y = problem(n, 4)
+        be.train(params, X, Y, epochs=1, lr=lr)  # load, compile or warm up before the first round
+    except Exception as exc:
+        ready.put(f"{type(exc).__name__}: {exc}")
+        return
+    ready.put(None)
+    try:
+        while True:
+            start.wait(ROUND_TIMEOUT_S)  # a main process gone this long (killed) ends the twin too
+            while True:  # at least one piece: the main call's start is never alone
+                be.train(params, X, Y, epochs=epochs, lr=lr)
+                with pieces.get_lock():
+                    pieces.value += 1
+                if stop.is_set():
+                    break
+            done.wait(ROUND_TIMEOUT_S)
+    except threading.BrokenBarrierError:  # close(): the benchmark is over
+        return
+
+
+class Twins:
+    """count twin processes running backend `name` on one thread, on problem(n, 4) at lr, in pieces of
+    epochs // PIECES; `beside(run)` times run() while they work. A context manager: leaving it ends them."""
+
+    def __init__(self, name: str, n: int, lr: float, epochs: int, count: int):
+        ctx = multiprocessing.get_context("spawn")
+        self._start, self._done = ctx.Barrier(count + 1), ctx.Barrier(count + 1)
+        self._stop = ctx.Event()
+        self.pieces = ctx.Value("q", 0)  # pieces run by every twin so far: the test that they worked
+        ready = ctx.Queue()
+        self.processes = [ctx.Process(target=_twin, daemon=True,
+                                      args=(name, n, lr, max(1, epochs // PIECES), self._start, self._done,
+                                            self._stop, self.pieces, ready))
+                          for _ in range(count)]
+        try:
+            for p in self.processes:
+                p.start()
+            self._wait_ready(ready, name, count)
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait_ready(self, ready, name, count):
+        """Until every twin has loaded its backend; RuntimeError if one says why it could not, or dies first."""
+        deadline = time.monotonic() + LOAD_TIMEOUT_S
+        while count:
+            try:
+                why = ready.get(timeout=1)
+            except queue.Empty:
+                dead = [p.exitcode for p in self.processes if p.exitcode]
+                if dead:
+                    raise RuntimeError(f"a twin process running {name} died (exit code {dead[0]})") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"twin processes did not load {name} in {LOAD_TIMEOUT_S} s") from None
+                continue
+            if why is not None:
+                raise RuntimeError(f"a twin process could not run {name}: {why}")
+            count -= 1
+
+    def beside(self, run) -> float:
+        """Seconds run() takes while every twin runs its call."""
+        self._stop.clear()
+        self._start.wait(ROUND_TIMEOUT_S)
+        t0 = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - t0
+        self._stop.set()
+        self._done.wait(ROUND_TIMEOUT_S)  # every twin has finished its piece: the next timing is alone again
+        return seconds
+
+    def close(self) -> None:
+        self._start.abort()
+        self._done.abort()
+        for p in self.processes:
+            if p.pid is None:  # never started
+                continue
+            p.join(5)
+            if p.is_alive():
+                p.terminate()
+                p.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
