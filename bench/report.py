@@ -487,7 +487,7 @@ def tables(run: Run) -> list[Table]:
     ts += [threads_table(run), roofline_table(run), startup_table(run), peers_table(run), check_table(run),
            trades_table(run),
            unavailable_table(run), machine_table(run)]
-    return [t for t in ts if t is not None]
+    return [t for t in ts if t is not None and t.rows]  # a run of some benchmarks only has no row for the rest
 
 
 # ---------------------------------------------------------------- plots

@@ -17,8 +17,8 @@ import pytest
 
 import xorbench
 from xorbench.bench import profiles, results
-from xorbench.bench.twins import Twins, other_cores
 from xorbench.bench.profiles import SWEEP_LR, XOR_LR, problem
+from xorbench.bench.twins import Twins, other_cores
 from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
 LONG_CALL = 10  # calls this many times the profile's target time: where the loop, not the call, is compared

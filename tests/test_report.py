@@ -353,3 +353,12 @@ def test_malformed_twins_rounds_are_refused(tmp_path, capsys, beside, twins, say
     assert main(["report", path, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert says in err and "twins.json" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_run_without_some_benchmarks_gets_no_empty_table_for_them(tmp_path):
+    data = json.load(open(BASE))
+    data["benchmarks"] = [b for b in data["benchmarks"] if b["extra_info"]["kind"] != "xor"]
+    path = tmp_path / "no-xor.json"
+    path.write_text(json.dumps(data))
+    md = "\n".join(t.md() for t in report.tables(results.load(str(path))))
+    assert "### Canonical XOR" not in md and "### Batch sweep" in md
