@@ -167,9 +167,10 @@ def _is_config(rec: dict) -> bool:
             and isinstance(rec.get("runs"), list))
 
 
-def _die_with_parent():
-    """A worker's initializer: on Linux, have the kernel kill this worker when its parent dies (kill -9
-    included), so no worker outlives the run; the resource tracker then sees its pipe close and exits too."""
+def die_with_parent():
+    """A worker's initializer (and a twin's, bench/twins.py): on Linux, have the kernel kill this process when its
+    parent dies (kill -9 included), so no worker outlives the run; the resource tracker then sees its pipe close
+    and exits too."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
@@ -203,7 +204,7 @@ def run(setting: Setting, hidden, lr, out: str, jobs: int = 2, progress=True) ->
 
         ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx,
-                                   initializer=_die_with_parent)
+                                   initializer=die_with_parent)
         bar = tqdm(total=len(todo), desc="configurations", file=sys.stderr, disable=not progress, bar_format=BAR)
         try:
             futures = {pool.submit(run_config, asdict(setting), h, r): (h, r) for h, r in todo}

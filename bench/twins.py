@@ -24,13 +24,18 @@ def other_cores() -> int:
     return len(os.sched_getaffinity(0)) - 1
 
 
-def _twin(name, n, lr, epochs, start, done, stop, pieces, ready):
+def _twin(parent, name, n, lr, epochs, start, done, stop, pieces, ready):
     """One twin: the backend on one thread, `epochs` per piece, on problem(n, 4), until stop is set, every round;
-    `ready` gets None once it is loaded, or why it could not load."""
+    `ready` gets None once it is loaded, or why it could not load. It dies with `parent` (kill -9 included)."""
     import signal
     import threading
 
+    from xorbench.bench.experiments import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the main process, whose close() ends the twins
+    die_with_parent()
+    if os.getppid() != parent:  # it died before die_with_parent() could take effect
+        return
     try:
         import xorbench
         from xorbench.bench.profiles import problem
@@ -68,8 +73,8 @@ class Twins:
         self.pieces = ctx.Value("q", 0)  # pieces run by every twin so far: the test that they worked
         ready = ctx.Queue()
         self.processes = [ctx.Process(target=_twin, daemon=True,
-                                      args=(name, n, lr, max(1, epochs // PIECES), self._start, self._done,
-                                            self._stop, self.pieces, ready))
+                                      args=(os.getpid(), name, n, lr, max(1, epochs // PIECES), self._start,
+                                            self._done, self._stop, self.pieces, ready))
                           for _ in range(count)]
         try:
             for p in self.processes:
@@ -108,6 +113,7 @@ class Twins:
         return seconds
 
     def close(self) -> None:
+        self._stop.set()  # a twin mid-call (the timed call raised, Ctrl-C) ends it after its piece
         self._start.abort()
         self._done.abort()
         for p in self.processes:

@@ -1,4 +1,8 @@
 """bench/twins.py: twin processes run the same call beside a timed one, only while it runs, and say why not."""
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -21,3 +25,44 @@ def test_twins_run_throughout_the_timed_call_and_only_then():
 def test_a_twin_that_cannot_load_its_backend_says_why():
     with pytest.raises(RuntimeError, match="could not run no-such-backend: .*no-such-backend"):
         Twins("no-such-backend", 64, 0.1, 800, 1)
+
+
+def test_kill_9_of_the_main_process_ends_its_twins_mid_call(tmp_path):
+    """A twin in the middle of its pieces, whose main process is killed (kill -9), stops at once instead of
+    running its pieces for ever."""
+    script = tmp_path / "main.py"
+    script.write_text(
+        "import sys, time\n"
+        "from xorbench.bench.twins import Twins\n"
+        "if __name__ == '__main__':\n"
+        "    crowd = Twins('c', 64, 0.1, 800, 1)\n"
+        "    print(*(p.pid for p in crowd.processes), flush=True)\n"
+        "    crowd.beside(lambda: time.sleep(600))\n")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids, "no twin started"
+    time.sleep(1)  # the twin is running its pieces beside the sleeping call
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    alive = pids
+    while alive and time.time() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+    assert not alive, f"twins still running 10 s after kill -9 of their main process: {alive}"
+
+
+def test_a_timed_call_that_raises_ends_the_twins_at_once():
+    """Ctrl-C (or any error) in the timed call: leaving the context stops the twins mid-call, without waiting
+    for the 5 s after which close() would kill them."""
+    crowd = Twins("c", 64, 0.1, 800, 1)
+
+    def interrupted():
+        time.sleep(0.2)
+        raise KeyboardInterrupt
+
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), crowd:
+        crowd.beside(interrupted)
+    assert time.perf_counter() - t0 < 3 and not any(p.is_alive() for p in crowd.processes)
+    assert all(p.exitcode == 0 for p in crowd.processes)  # each ended itself, none was killed
