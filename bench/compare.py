@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 from scipy.stats import mannwhitneyu
 
-from xorbench.bench.results import Run, ratio_ci
+from xorbench.bench.results import PAIR_FIELDS, Run, ratio_ci
 
 ALPHA = 0.05  # significance level of the two-sided Mann-Whitney U test
 SUSPICIOUS_SPEEDUP = 2.0  # a speed-up this large is flagged for a correctness look
@@ -19,6 +20,14 @@ def mann_whitney_p(a, b) -> float:
     return float(mannwhitneyu(a, b, alternative="two-sided", method="auto").pvalue)
 
 
+def _seconds_per_epoch(p) -> list[float]:
+    """A point's raw timings per epoch: for an interleaved benchmark, the backend's own calls (backend_s), not its
+    rounds, which also hold the reference's calls (and the threads benchmark's call beside twins)."""
+    if p.kind in PAIR_FIELDS:
+        return [t / p.K for t in p.extra["backend_s"]]
+    return [t / p.K for t in p.data]
+
+
 def compare(base: Run, new: Run, threshold: float):
     """Rows (name, base s/epoch, new s/epoch, speed ratio new vs base, its 95% interval, p, status) and whether to
     fail: only a slowdown beyond the threshold, significant, and whose interval excludes 1 fails."""
@@ -28,8 +37,10 @@ def compare(base: Run, new: Run, threshold: float):
         if p.kind == "startup" or p.name not in base_points:
             continue
         b = base_points[p.name]
-        speed = b.per_epoch / p.per_epoch  # > 1: new is faster
-        base_s, new_s = [t / b.K for t in b.data], [t / p.K for t in p.data]
+        base_s, new_s = _seconds_per_epoch(b), _seconds_per_epoch(p)
+        base_epoch = statistics.median(base_s) if base_s else b.per_epoch
+        new_epoch = statistics.median(new_s) if new_s else p.per_epoch
+        speed = base_epoch / new_epoch  # > 1: new is faster
         pval = mann_whitney_p(base_s, new_s)
         lo, hi = ratio_ci(base_s, new_s)
         significant = pval < ALPHA
@@ -47,7 +58,7 @@ def compare(base: Run, new: Run, threshold: float):
             status = "within threshold"
         if math.isnan(pval):
             status += " (no raw samples: significance unknown)"
-        rows.append((p.name, b.per_epoch, p.per_epoch, speed, (lo, hi), pval, status))
+        rows.append((p.name, base_epoch, new_epoch, speed, (lo, hi), pval, status))
     only_base = sorted(set(base_points) - {p.name for p in new.points})
     only_new = sorted({p.name for p in new.points if p.kind != "startup"} - set(base_points))
     return rows, failed, only_base, only_new

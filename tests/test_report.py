@@ -362,3 +362,33 @@ def test_a_run_without_some_benchmarks_gets_no_empty_table_for_them(tmp_path):
     path.write_text(json.dumps(data))
     md = "\n".join(t.md() for t in report.tables(results.load(str(path))))
     assert "### Canonical XOR" not in md and "### Batch sweep" in md
+
+
+def _rounds(tmp_path, name, one_thread_s, backend_s, round_s):
+    """BASE's benchmarks plus one threads_pair whose rounds took round_s (pytest-benchmark's own timings)."""
+    path = _threads_pair_beside_twins(tmp_path, [2.5, 1.25, 2.5])
+    data = json.load(open(path))
+    pair = data["benchmarks"][-1]
+    pair["extra_info"].update(one_thread_s=one_thread_s, backend_s=backend_s)
+    srt = sorted(round_s)
+    pair["stats"].update(data=round_s, median=srt[1], q1=srt[0], q3=srt[2], mean=sum(round_s) / 3, rounds=3,
+                         stddev=0.0)
+    out = tmp_path / name
+    out.write_text(json.dumps(data))
+    return str(out)
+
+
+def test_compare_takes_an_interleaved_benchmark_at_its_backends_own_calls(tmp_path, capsys):
+    """Each round of an interleaved benchmark also times the reference (and, for threads, the call beside twins):
+    compare must judge the backend by its own calls, not by the rounds' totals."""
+    base = _rounds(tmp_path, "base.json", [2.0, 2.1, 2.2], [1.0, 1.1, 1.2], [4.0, 4.1, 4.2])
+    same = _rounds(tmp_path, "same.json", [6.0, 6.1, 6.2], [1.0, 1.1, 1.2], [12.0, 12.1, 12.2])  # only the rest slower
+    slower = _rounds(tmp_path, "slower.json", [2.0, 2.1, 2.2], [3.0, 3.1, 3.2], [8.0, 8.1, 8.2])
+
+    def line(new):
+        main(["compare", base, new])
+        return next(ln for ln in capsys.readouterr().out.splitlines()
+                    if ln.startswith("test_threads_interleaved[c-simd]"))
+
+    assert "1.00x" in line(same) and "slower" not in line(same).lower()
+    assert "0.35x" in line(slower) and "slower" in line(slower)  # 1.1 s against 3.1 s a call (3 rounds: p = 0.1)
