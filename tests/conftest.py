@@ -61,3 +61,16 @@ def assert_results_close(result, ref, rtol, what="", loss_rtol=None, loss_atol=0
     if rtol == 0:  # bit for bit, signed zeros included
         for name in want:
             assert np.array_equal(got[name].view(np.int64), want[name].view(np.int64)), f"{what}{name} bits differ"
+
+
+def still_running(pids, seconds=10.0):
+    """Those of pids still running (not gone, not zombies) after waiting up to `seconds` for them to end."""
+    import os
+    import time
+
+    deadline = time.time() + seconds
+    alive = list(pids)
+    while alive and time.time() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in alive if os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+    return alive

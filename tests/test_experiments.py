@@ -14,6 +14,8 @@ import pytest
 from xorbench.bench import experiments as ex
 from xorbench.bench.cli import main
 
+from .conftest import still_running
+
 XORBENCH = shutil.which("xorbench", path=os.path.dirname(sys.executable)) or "xorbench"
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
@@ -165,12 +167,7 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
     assert kids, "no worker started"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    deadline = time.time() + 10
-    alive = kids
-    while alive and time.time() < deadline:
-        time.sleep(0.2)
-        alive = [k for k in kids if os.path.exists(f"/proc/{k}") and
-                 open(f"/proc/{k}/stat").read().split()[2] != "Z"]
+    alive = still_running(kids)
     assert not alive, f"still running 10 s after kill -9: {alive}"
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from xorbench.bench.twins import Twins
 
+from .conftest import still_running
+
 
 def test_twins_run_throughout_the_timed_call_and_only_then():
     with Twins("c", 64, 0.1, 800, 1) as crowd:  # pieces of 100 epochs at N=64: well under a millisecond each
@@ -44,11 +46,7 @@ def test_kill_9_of_the_main_process_ends_its_twins_mid_call(tmp_path):
     time.sleep(1)  # the twin is running its pieces beside the sleeping call
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    deadline = time.time() + 10
-    alive = pids
-    while alive and time.time() < deadline:
-        time.sleep(0.2)
-        alive = [p for p in pids if os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+    alive = still_running(pids)
     assert not alive, f"twins still running 10 s after kill -9 of their main process: {alive}"
 
 
