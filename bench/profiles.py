@@ -33,6 +33,8 @@ def problem(n, hidden, bias=True, scheme="uniform"):
 
     X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=0)
     return xorbench.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
+
+
 #: BLAS thread pools, pinned to one thread for every benchmark (BLAS threads are not what is measured).
 #: OMP_NUM_THREADS is left alone: it would also cap c-simd's OpenMP threads, which the threads benchmark
 #: measures on purpose.

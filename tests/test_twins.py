@@ -34,7 +34,7 @@ def test_kill_9_of_the_main_process_ends_its_twins_mid_call(tmp_path):
     running its pieces for ever."""
     script = tmp_path / "main.py"
     script.write_text(
-        "import sys, time\n"
+        "import time\n"
         "from xorbench.bench.twins import Twins\n"
         "if __name__ == '__main__':\n"
         "    crowd = Twins('c', 64, 0.1, 800, 1)\n"
