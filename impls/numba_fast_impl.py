@@ -255,22 +255,46 @@ def in_order(sq):
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def epoch_serial(dw1, db1, dw2, db2, sq, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias):
+def block_range(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
+                has_bias):
+    """Blocks first to stop - 1, one after the other, with the scratch hidden, d_out, d_z1."""
     n_padded = Xt.shape[1]
-    for b in range(sq.shape[0]):
+    for b in range(first, stop):
         start = b * BLOCK
         block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, min(BLOCK, n_padded - start),
               w1, b1, w2, b2, scale, has_bias)
 
 
-@njit(fastmath=FLAGS, error_model="numpy", inline="always")
+@njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function (see the docstring)
+def blocks(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias):
+    """block_range, compiled once. A batch threads may take (PARALLEL_MIN samples or more) runs its blocks here, on
+    one thread or many, rather than in code inlined into each caller: LLVM's vectorizer summed a block's samples
+    in different orders in train_serial and in train_threaded's prange body (2-8-1, N=65536, AMD EPYC Zen 3: db1
+    one bit apart), and results must not depend on the thread count. A call per epoch would cost smaller
+    batches up to half their speed (2-3-1, N=8), so below PARALLEL_MIN block_range is inlined."""
+    block_range(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
+                has_bias)
+
+
+@njit(fastmath=FLAGS, error_model="numpy", parallel=True)  # not inlined: see the docstring
 def epoch_parallel(dw1, db1, dw2, db2, sq, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias):
+    """Every block, a block at a time to whichever thread is free, as epoch_241 (prange alone gives each thread
+    half the blocks up front). The first iteration each thread runs gets scratch of its own and takes blocks
+    (_take) until none is left; the rest find nothing. Each block's sums go to its own slot, so the bits do not
+    depend on which thread took it. Compiled on its own: inlined into train_body's loop over epochs, Numba 0.68's
+    parfor pass gave wrong sums (NaN after a few epochs)."""
     n_padded = Xt.shape[1]
-    for b in prange(sq.shape[0]):  # each block gets its own scratch: threads never share it
-        start = b * BLOCK
-        count = min(BLOCK, n_padded - start)
-        block(dw1, db1, dw2, db2, sq, b, np.empty((w1.shape[1], count)), np.empty((w2.shape[1], count)),
-              np.empty(count), Xt, Yt, mask, start, count, w1, b1, w2, b2, scale, has_bias)
+    width = min(BLOCK, n_padded)
+    taken = np.zeros(1, np.int64)
+    for _ in prange(sq.shape[0]):
+        c = _take(taken)
+        if c < sq.shape[0]:
+            own_hidden, own_d_out, own_d_z1 = (np.empty((w1.shape[1], width)), np.empty((w2.shape[1], width)),
+                                               np.empty(width))
+            while c < sq.shape[0]:
+                blocks(dw1, db1, dw2, db2, sq, c, c + 1, own_hidden, own_d_out, own_d_z1, Xt, Yt, mask, w1, b1, w2,
+                       b2, scale, has_bias)
+                c = _take(taken)
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
@@ -294,8 +318,12 @@ def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_eve
     for e in range(epochs + 1):  # the last pass only measures the final loss
         if threaded:
             epoch_parallel(dw1, db1, dw2, db2, sq, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias)
+        elif n_padded >= PARALLEL_MIN:  # the threaded epoch's own code, on one thread: its bits
+            blocks(dw1, db1, dw2, db2, sq, 0, n_blocks, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
+                   has_bias)
         else:
-            epoch_serial(dw1, db1, dw2, db2, sq, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias)
+            block_range(dw1, db1, dw2, db2, sq, 0, n_blocks, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
+                        has_bias)
         if e == epochs:
             break
         step(w1, b1, w2, b2, dw1, db1, dw2, db2, lr, has_bias)
