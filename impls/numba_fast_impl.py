@@ -11,7 +11,8 @@ Not bit-identical, by design; held to the "fast" tolerances. Forced differences 
     branch in every loop with a division and stop it vectorizing;
   * gradients are summed in vector lanes (in whatever lane order LLVM's vectorized reduction uses) over
     blocks or chunks of samples, then across them in order; their size depends on the batch size alone,
-    never on the thread count, so results do not vary between runs or with the number of threads;
+    never on the thread count, so results do not vary between runs or with the number of threads; every such
+    sum is a loop that stores nothing, so where the arrays lie cannot change which code runs (see block);
   * fastmath (reassociation, FMA contraction, reciprocal; not nnan/ninf, so inf and NaN keep their
     meaning) lets LLVM vectorize the reductions and fuse multiply-adds;
   * exp is its own (Cody-Waite reduction, a degree-11 polynomial fitted to exp on [0, ln 2], one 2^k built
@@ -176,6 +177,12 @@ def block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, c
     n_in, n_hidden = w1.shape
     n_out = w2.shape[1]
     layer(hidden, Xt, start, count, w1, b1, has_bias)
+    # Forced difference: every sum over samples is a loop of its own that stores nothing. LLVM guards a vectorized
+    # loop that stores to one array and reads others with a run-time check that they do not overlap, and runs
+    # the loop unvectorized, its sums in another order, when the check fails; the check also failed for arrays
+    # that never overlap, depending on where they lay (Yt allocated anywhere before d_out, AMD EPYC Zen 3), so the
+    # same block on another thread, with scratch of its own, gave other bits. A loop that only reads needs no check
+    # (the extra passes cost 0-3%, AMD EPYC Zen 3).
     total = 0.0
     for k in range(n_out):  # the output layer, fused with the loss and the deltas (a separate layer() is slower)
         for m in range(count):
@@ -185,12 +192,14 @@ def block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, c
             for m in range(count):
                 d_out[k, m] += hidden[j, m] * w
         bias = b2[k] if has_bias else 0.0
-        g = 0.0
         for m in range(count):
             out = sigmoid(d_out[k, m] + bias)
             diff = (out - Yt[k, start + m]) * mask[start + m]
-            total += diff * diff
+            d_z1[m] = diff  # free until the backward pass: the errors, for the loss below
             d_out[k, m] = scale * diff * out * (1.0 - out)
+        g = 0.0
+        for m in range(count):
+            total += d_z1[m] * d_z1[m]
             g += d_out[k, m]
         db2[b, k] = g
     sq[b] = total
@@ -199,14 +208,16 @@ def block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, c
             d_z1[m] = 0.0
         for k in range(n_out):
             w = w2[j, k]
+            for m in range(count):
+                d_z1[m] += d_out[k, m] * w
             g = 0.0
             for m in range(count):
                 g += hidden[j, m] * d_out[k, m]
-                d_z1[m] += d_out[k, m] * w
             dw2[b, j, k] = g
-        g = 0.0
         for m in range(count):
             d_z1[m] *= hidden[j, m] * (1.0 - hidden[j, m])
+        g = 0.0
+        for m in range(count):
             g += d_z1[m]
         db1[b, j] = g
         for i in range(n_in):
@@ -268,9 +279,10 @@ def block_range(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt
 @njit(fastmath=FLAGS, error_model="numpy")  # not inlined: one compiled function (see the docstring)
 def blocks(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale, has_bias):
     """block_range, compiled once. A batch threads may take (PARALLEL_MIN samples or more) runs its blocks here, on
-    one thread or many, rather than in code inlined into each caller: LLVM's vectorizer summed a block's samples
-    in different orders in train_serial and in train_threaded's prange body (2-8-1, N=65536, AMD EPYC Zen 3: db1
-    one bit apart), and results must not depend on the thread count. A call per epoch would cost smaller
+    one thread or many, rather than in code inlined into each caller, so that both run the same machine code and
+    results cannot depend on the thread count through how LLVM compiled each copy. (With the loop inlined into
+    each, 2-8-1 at N=65536 gave db1 one bit apart on one thread and two, AMD EPYC Zen 3; the run-time overlap
+    checks described in block may have been the whole cause.) A call per epoch would cost smaller
     batches up to half their speed (2-3-1, N=8), so below PARALLEL_MIN block_range is inlined."""
     block_range(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
                 has_bias)
@@ -623,23 +635,35 @@ class NumbaFastBackend(Backend):
     fastmath = ", ".join(sorted(FLAGS))
     max_threads = 0
 
-    def _train(self, job, losses):
+    def _prepare(self, job):
+        """Every argument but the epochs and the loss history prepared once for a trainer's many calls: the
+        samples as padded columns, and the function for the shape and the thread count."""
         has_bias = job.b1 is not None
         b1 = job.b1 if has_bias else _NO_BIAS
         b2 = job.b2 if has_bias else _NO_BIAS
+        w1, w2, lr, mse = job.w1, job.w2, job.lr, job.loss == "mse"
         Xt, Yt, mask = columns(job.X, job.Y)
-        args = (job.w1, b1, job.w2, b2, losses, Xt, Yt, mask, job.epochs, job.lr, job.loss == "mse",
-                job.record_every, has_bias)
-        shape_241 = job.w1.shape == (2, 4) and job.w2.shape == (4, 1)
+        shape_241 = w1.shape == (2, 4) and w2.shape == (4, 1)
         threads = self.threads_for(job.X.shape[0])
         if threads == 1:  # a small batch, max_threads = 1, or a process forked after threads ran: the same bits
-            return (train_241 if shape_241 else train_serial)(*args)
-        caller_threads = numba.get_num_threads()
-        numba.set_num_threads(min(threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS))
-        try:
-            return (train_241_threaded if shape_241 else train_threaded)(*args)
-        finally:
-            numba.set_num_threads(caller_threads)  # the caller's own setting, untouched
+            train = train_241 if shape_241 else train_serial
+
+            def run(epochs, record_every, losses, want_loss=True):
+                return train(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias)
+
+            return run
+        train = train_241_threaded if shape_241 else train_threaded
+        threads = min(threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
+
+        def run_threaded(epochs, record_every, losses, want_loss=True):
+            caller_threads = numba.get_num_threads()
+            numba.set_num_threads(threads)
+            try:
+                return train(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias)
+            finally:
+                numba.set_num_threads(caller_threads)  # the caller's own setting, untouched
+
+        return run_threaded
 
     def _predict(self, job, out):
         w1, b1, w2, b2, X = job.w1, job.b1, job.w2, job.b2, job.X

@@ -1,4 +1,5 @@
 """numba-fast: the same bits whatever the thread count, its own exp against libm's, and what it trades."""
+import itertools
 import math
 import os
 import re
@@ -32,9 +33,40 @@ def test_threads_do_not_change_the_bits(n, hidden):
             backend = type(xorbench.get_backend("numba-fast"))()
             backend.max_threads = threads
             runs.append(backend.train(params, X, Y, **kw))
-        assert all(bits(r) == bits(runs[0]) for r in runs[1:]), seed
+        assert [bits(r) == bits(runs[0]) for r in runs[1:]] == [True, True], f"seed {seed}: [all threads, one again] same as one thread"
         assert params_rel_err(runs[0].params, xorbench.get_backend("python").train(params, X, Y, **kw).params) \
             <= LONG_RUN_RTOL["fast"]
+
+
+@pytest.mark.parametrize("n, hidden", [(4096, 5), (4096, 8), (1000, 3)])
+def test_block_sums_do_not_depend_on_where_the_arrays_lie(n, hidden):
+    """blocks() on every pair of its arrays laid end to end, in both orders, against each on its own: a loop
+    that sums and stores was vectorized or not depending on the addresses (AMD EPYC Zen 3: Yt anywhere before
+    d_out), so a block on another thread, with scratch of its own, gave other bits."""
+    X, Y = xorbench.noisy_xor(n, seed=0)
+    params = xorbench.init_params(2, hidden, 1, seed=0)
+    Xt, Yt, mask = nf.columns(X, Y)
+    n_blocks = -(-Xt.shape[1] // nf.BLOCK)
+    given = dict(Xt=Xt, Yt=Yt, mask=mask, **params.arrays())
+    shapes = dict(dw1=(n_blocks, 2, hidden), db1=(n_blocks, hidden), dw2=(n_blocks, hidden, 1), db2=(n_blocks, 1),
+                  sq=(n_blocks,), hidden=(hidden, nf.BLOCK), d_out=(1, nf.BLOCK), d_z1=(nf.BLOCK,),
+                  **{k: a.shape for k, a in given.items()})
+
+    def sums(together=()):
+        arrays = {k: np.zeros(shape) for k, shape in shapes.items()}
+        sizes = [math.prod(shapes[k]) for k in together]
+        buffer = np.zeros(sum(sizes))
+        for k, at, size in zip(together, np.cumsum([0] + sizes), sizes):
+            arrays[k] = buffer[at:at + size].reshape(shapes[k])
+        for k, a in given.items():
+            arrays[k][...] = a
+        a = arrays
+        nf.blocks(a["dw1"], a["db1"], a["dw2"], a["db2"], a["sq"], 0, n_blocks, a["hidden"], a["d_out"], a["d_z1"],
+                  a["Xt"], a["Yt"], a["mask"], a["w1"], a["b1"], a["w2"], a["b2"], 2.0 / n, True)
+        return [a[k].tobytes() for k in ("dw1", "db1", "dw2", "db2", "sq")]
+
+    apart = sums()
+    assert [pair for pair in itertools.permutations(shapes, 2) if sums(pair) != apart] == []
 
 
 @numba.njit(fastmath=nf.FLAGS, error_model="numpy")
