@@ -297,7 +297,8 @@ def epoch_parallel(dw1, db1, dw2, db2, sq, Xt, Yt, mask, w1, b1, w2, b2, scale, 
     parfor pass gave wrong sums (NaN after a few epochs)."""
     n_padded = Xt.shape[1]
     width = min(BLOCK, n_padded)
-    taken = np.zeros(1, np.int64)
+    taken = np.empty(1, np.int64)  # not np.zeros: see epoch_241
+    taken[0] = 0
     for _ in prange(sq.shape[0]):
         c = _take(taken)
         if c < sq.shape[0]:
@@ -464,7 +465,11 @@ def epoch_241(sums, p, losses, Xt, Yt, mask, n_padded, chunk, lr, count, scale, 
     if n_padded == 4:
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
     if threaded:
-        taken = np.zeros(1, np.int64)
+        # Under parallel=True every whole-array operation is a parallel loop of its own, started on every thread:
+        # 6-9 us each (an empty prange, AMD EPYC Zen 3). np.zeros here and `sums[0] += sums[c]` below were nine of them an
+        # epoch at N=65536, so the counter is set and the sums added element by element, in plain loops.
+        taken = np.empty(1, np.int64)
+        taken[0] = 0
         for _ in prange(sums.shape[0]):
             c = _take(taken)
             while c < sums.shape[0]:
@@ -479,7 +484,8 @@ def epoch_241(sums, p, losses, Xt, Yt, mask, n_padded, chunk, lr, count, scale, 
             chunk_241(p, sums[c], losses, Xt[0, start:stop], Xt[1, start:stop], Yt[0, start:stop], mask[start:stop],
                       np.int64(0), lr, count, scale, mse, record_every, has_bias)
     for c in range(1, sums.shape[0]):
-        sums[0] += sums[c]
+        for i in range(sums.shape[1]):
+            sums[0, i] += sums[c, i]
     t = sums[0]
     return (t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15],
             t[16], t[17])
