@@ -208,18 +208,22 @@ def pair_cell(pair) -> str:
 
 
 def ceiling_cells(pair) -> list[str]:
-    """A threads_pair's two-core ceiling, cores x (one thread alone / one thread beside twins), and the speed-up
-    as a fraction of it, each the median of per-round ratios with its 95% interval; "-" where no twins ran."""
+    """A threads_pair's ceiling, the machine's epochs/s beside twins over the one-thread call's alone, and the
+    speed-up as a fraction of it, each the median of per-round ratios with its 95% interval; "-" where no twins
+    ran. The machine's epochs/s: the main call's beside twins plus each twin's own (from files without the twins'
+    rates, cores x the main call's, as if every core ran at its speed)."""
     if "beside_twins_s" not in pair.extra:
         return ["-", "-"]
     cores = pair.extra["twins"] + 1
     k_one = pair.extra["K_one_thread"]
     alone = [t / k_one for t in pair.extra["one_thread_s"]]
-    beside = [t / k_one for t in pair.extra["beside_twins_s"]]
+    if "twins_epochs_per_s" in pair.extra:  # seconds per epoch of the whole machine, every core at work
+        machine = [1 / (k_one / t + sum(rates))
+                   for t, rates in zip(pair.extra["beside_twins_s"], pair.extra["twins_epochs_per_s"])]
+    else:
+        machine = [t / k_one / cores for t in pair.extra["beside_twins_s"]]
     every_core = [t / pair.K for t in pair.extra["backend_s"]]
-    ceiling = paired_ratio(alone, beside)
-    reached = paired_ratio(beside, every_core)
-    return [ratio_with_ci(*(cores * x for x in ceiling)), ratio_with_ci(*(x / cores for x in reached))]
+    return [ratio_with_ci(*paired_ratio(alone, machine)), ratio_with_ci(*paired_ratio(machine, every_core))]
 
 
 def against_simd_table(run: Run) -> Table | None:
@@ -366,10 +370,11 @@ def threads_table(run: Run) -> Table | None:
                   "back, each call ten times the profile's target time; the median of the rounds' ratios with its "
                   "95% interval, so a neighbour's load on the shared machine falls on both.",
                   "Machine's ceiling: in the same rounds, the one-thread call timed a third time while a twin process "
-                  "on each other core ran that same call (bench/twins.py); cores × (alone / beside twins) is the "
-                  "speed-up the machine allowed at that moment, whatever the code: shared caches, memory, power, "
-                  "and a host that gives a VM's cores less when all are busy. Speed-up / ceiling, round by round: "
-                  "how much of that the backend's own threads reached."])
+                  "on each other core ran that same call (bench/twins.py); that call's epochs/s plus each twin's own, "
+                  "over the one-thread call's alone, is the speed-up the machine allowed at that moment, whatever "
+                  "the code: shared caches, memory, power, a host that gives a VM's cores less when all are busy, "
+                  "or one core less than another. Speed-up / ceiling, round by round: how much of that the "
+                  "backend's own threads reached."])
 
 
 def trades_table(run: Run) -> Table | None:

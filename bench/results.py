@@ -16,7 +16,7 @@ MIN_ROUNDS = 5  # fewer rounds than this is flagged too
 #: interleaved benchmarks: kind -> (the reference's seconds per round, its epochs per call); backend_s and K
 #: are the backend's. plain_pair: against the plain -ffast-math loop; simd_pair: against c-simd on one thread;
 #: threads_pair: the backend on every core against itself on one thread (and, where twins ran, that one-thread
-#: call again beside them: beside_twins_s, with `twins` their number).
+#: call again beside them: beside_twins_s, with `twins` their number, and their own epochs/s: twins_epochs_per_s).
 PAIR_FIELDS = {"plain_pair": ("plain_s", "K_plain"), "simd_pair": ("simd_s", "K_simd"),
                "threads_pair": ("one_thread_s", "K_one_thread")}
 
@@ -238,6 +238,14 @@ def _point(b) -> Point:
                 raise TypeError("beside_twins_s must be a list with one entry per round, as backend_s")
             for x in e["beside_twins_s"]:
                 _positive(x)
+            if "twins_epochs_per_s" in e:  # each twin's own epochs/s in each round (absent from older files)
+                rates = e["twins_epochs_per_s"]
+                if not (isinstance(rates, list) and len(rates) == len(e["backend_s"])
+                        and all(isinstance(r, list) and len(r) == e["twins"] for r in rates)):
+                    raise TypeError("twins_epochs_per_s must be a list with one list of `twins` rates per round")
+                for r in rates:
+                    for x in r:
+                        _positive(x)
     return Point(b["name"], e["kind"], e["backend"], N, hidden, K, _positive(s["median"]), _positive(s["q1"]),
                  _positive(s["q3"]), _positive(s["mean"]), _nonnegative(s["stddev"]), _int_in(s["rounds"], 1, 10**9),
                  [_positive(x) for x in data], e)

@@ -182,7 +182,8 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, 
     machine as it was at that moment, and the report takes their ratio round by round. On a shared machine, two
     benchmarks run minutes apart can see different neighbours; one round's pair cannot. Each call lasts
     LONG_CALL times the target time. twins (a backend name): every round then also times the reference's call
-    again beside one twin per other core running that backend's one-thread call (bench/twins.py)."""
+    again beside one twin per other core running that backend's one-thread call (bench/twins.py), and records
+    each twin's epochs/s meanwhile."""
     be = type(backend)()
     if be.threaded:
         be.max_threads = threads
@@ -191,7 +192,7 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, 
     target_s = LONG_CALL * profile["target_s"]
     k_ref = calibrate(lambda e: ref_train(params, X, Y, e, lr), target_s)
     k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=lr), target_s)
-    ref_s, backend_s, beside_s = [], [], []
+    ref_s, backend_s, beside_s, twin_rates = [], [], [], []
     count = other_cores() if twins else 0
     crowd = Twins(twins, n, lr, k_ref, count) if count else None
 
@@ -203,7 +204,9 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, 
         backend_s.append(time.perf_counter() - t1)
         ref_s.append(t1 - t0)
         if crowd:
-            beside_s.append(crowd.beside(lambda: ref_train(params, X, Y, k_ref, lr)))
+            seconds, rates = crowd.beside(lambda: ref_train(params, X, Y, k_ref, lr))
+            beside_s.append(seconds)
+            twin_rates.append(rates)
 
     ref_s_key, ref_k_key = results.PAIR_FIELDS[kind]
     benchmark.group = f"against {ref_name}"
@@ -211,16 +214,16 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, 
                                  "hidden": 4, "K": k, ref_k_key: k_ref, "lr": lr, ref_s_key: ref_s,
                                  "backend_s": backend_s})
     if crowd:
-        benchmark.extra_info.update(twins=count, beside_twins_s=beside_s)
+        benchmark.extra_info.update(twins=count, beside_twins_s=beside_s, twins_epochs_per_s=twin_rates)
         with crowd:
             benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
-            assert crowd.pieces.value >= count * len(beside_s), "a twin did not run beside a timed call"
+            assert crowd.calls.value >= count * len(beside_s), "a twin did not run beside a timed call"
     else:
         benchmark.pedantic(pair, rounds=profile["rounds"], iterations=1, warmup_rounds=1)
     if len(ref_s) > profile["rounds"]:  # timed: drop the warm-up round's pair (--benchmark-disable runs one)
         del ref_s[0], backend_s[0]
         if beside_s:
-            del beside_s[0]
+            del beside_s[0], twin_rates[0]
 
 
 @pytest.mark.fast_rows

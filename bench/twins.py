@@ -1,11 +1,13 @@
 """Twins: the one-thread call a threads benchmark compares against, run at the same moment in one process per
-other core. Timed beside them, the main process's own copy of that call shows what the machine lets every core
-do at once (shared caches, memory, power, a host that gives a VM's cores less when all are busy), so
-cores x (alone / beside twins) is the speed-up no threaded kernel on this machine could beat at that moment.
+other core. Timed beside them, the main process's own copy of that call and each twin's own epochs/s show what the
+machine lets every core do at once (shared caches, memory, power, a host that gives a VM's cores less when all
+are busy, or one core less than another), so their summed epochs/s over the call's alone is the speed-up no
+threaded kernel on this machine could beat at that moment.
 
 Each twin (spawned, so it shares nothing with the main process) loads the backend and the problem itself, then,
-every round, runs the call in pieces of an eighth until the main process's call has finished: the main call is
-never alone.
+every round, runs the call over and over until the main process's call has finished: the main call is never
+alone, and the twin's first call, begun with it and the same call, gives the twin's own epochs/s. (Not pieces of
+the call: a compiled kernel's per-call cost, an allocation and a copy of the samples, would weigh more in each.)
 """
 from __future__ import annotations
 
@@ -14,9 +16,8 @@ import os
 import queue
 import time
 
-PIECES = 8  # a twin's call is this many pieces, so it stops at most an eighth of a call after the main one
 LOAD_TIMEOUT_S = 600  # a twin that takes longer than this to load its backend (a cold Numba compile) has failed
-ROUND_TIMEOUT_S = 60  # longer than this between two rounds, or for a piece after the main call: a failure
+ROUND_TIMEOUT_S = 60  # longer than this between two rounds, or for a call after the main call: a failure
 
 
 def other_cores() -> int:
@@ -24,9 +25,10 @@ def other_cores() -> int:
     return len(os.sched_getaffinity(0)) - 1
 
 
-def _twin(parent, name, n, lr, epochs, start, done, stop, pieces, ready):
-    """One twin: the backend on one thread, `epochs` per piece, on problem(n, 4), until stop is set, every round;
-    `ready` gets None once it is loaded, or why it could not load. It dies with `parent` (kill -9 included)."""
+def _twin(parent, name, n, lr, epochs, start, done, stop, calls, rates, index, ready):
+    """One twin: the backend on one thread, `epochs` per call, on problem(n, 4), until stop is set, every round,
+    and its first call's epochs/s into rates[index]; `ready` gets None once it is loaded, or why it could not
+    load. It dies with `parent` (kill -9 included)."""
     import signal
     import threading
 
@@ -51,10 +53,15 @@ def _twin(parent, name, n, lr, epochs, start, done, stop, pieces, ready):
     try:
         while True:
             start.wait(ROUND_TIMEOUT_S)  # a main process gone this long (killed) ends the twin too
-            while True:  # at least one piece: the main call's start is never alone
+            first = True
+            while True:  # at least one call: the main call's start is never alone
+                t0 = time.perf_counter()
                 be.train(params, X, Y, epochs=epochs, lr=lr)
-                with pieces.get_lock():
-                    pieces.value += 1
+                if first:
+                    rates[index] = epochs / (time.perf_counter() - t0)
+                    first = False
+                with calls.get_lock():
+                    calls.value += 1
                 if stop.is_set():
                     break
             done.wait(ROUND_TIMEOUT_S)
@@ -63,19 +70,20 @@ def _twin(parent, name, n, lr, epochs, start, done, stop, pieces, ready):
 
 
 class Twins:
-    """count twin processes running backend `name` on one thread, on problem(n, 4) at lr, in pieces of
-    epochs // PIECES; `beside(run)` times run() while they work. A context manager: leaving it ends them."""
+    """count twin processes running backend `name` on one thread, on problem(n, 4) at lr, in calls of `epochs`;
+    `beside(run)` times run() while they work. A context manager: leaving it ends them."""
 
     def __init__(self, name: str, n: int, lr: float, epochs: int, count: int):
         ctx = multiprocessing.get_context("spawn")
         self._start, self._done = ctx.Barrier(count + 1), ctx.Barrier(count + 1)
         self._stop = ctx.Event()
-        self.pieces = ctx.Value("q", 0)  # pieces run by every twin so far: the test that they worked
+        self.calls = ctx.Value("q", 0)  # calls run by every twin so far: the test that they worked
+        self._rates = ctx.Array("d", count)  # each twin's epochs/s in its first call of the last round
         ready = ctx.Queue()
         self.processes = [ctx.Process(target=_twin, daemon=True,
-                                      args=(os.getpid(), name, n, lr, max(1, epochs // PIECES), self._start,
-                                            self._done, self._stop, self.pieces, ready))
-                          for _ in range(count)]
+                                      args=(os.getpid(), name, n, lr, epochs, self._start,
+                                            self._done, self._stop, self.calls, self._rates, i, ready))
+                          for i in range(count)]
         try:
             for p in self.processes:
                 p.start()
@@ -101,19 +109,20 @@ class Twins:
                 raise RuntimeError(f"a twin process could not run {name}: {why}")
             count -= 1
 
-    def beside(self, run) -> float:
-        """Seconds run() takes while every twin runs its call."""
+    def beside(self, run) -> tuple[float, list[float]]:
+        """Seconds run() takes while every twin runs its call, and each twin's epochs/s in the call it began with
+        run()."""
         self._stop.clear()
         self._start.wait(ROUND_TIMEOUT_S)
         t0 = time.perf_counter()
         run()
         seconds = time.perf_counter() - t0
         self._stop.set()
-        self._done.wait(ROUND_TIMEOUT_S)  # every twin has finished its piece: the next timing is alone again
-        return seconds
+        self._done.wait(ROUND_TIMEOUT_S)  # every twin has finished its call: the next timing is alone again
+        return seconds, list(self._rates)
 
     def close(self) -> None:
-        self._stop.set()  # a twin mid-call (the timed call raised, Ctrl-C) ends it after its piece
+        self._stop.set()  # a twin mid-call (the timed call raised, Ctrl-C) ends after that call
         self._start.abort()
         self._done.abort()
         for p in self.processes:

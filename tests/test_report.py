@@ -320,15 +320,17 @@ def test_threads_table_takes_the_interleaved_speed_up_round_by_round(tmp_path):
     assert "back to back" in table
 
 
-def _threads_pair_beside_twins(tmp_path, beside_s, twins=1):
+def _threads_pair_beside_twins(tmp_path, beside_s, twins=1, twin_rates=None):
     """BASE plus c-simd's interleaved threads rounds (K 100 both sides): one thread 2, 1, 2 s; every core 1.25,
-    0.625, 1.25 s (1.6x); the one-thread call beside `twins` twins beside_s."""
+    0.625, 1.25 s (1.6x); the one-thread call beside `twins` twins beside_s, the twins' epochs/s twin_rates."""
     data = json.load(open(_with_fast_rows(tmp_path, [1.0], [1.0])))
     pair = json.loads(json.dumps(data["benchmarks"][0]))
     pair["name"] = "test_threads_interleaved[c-simd]"
     pair["extra_info"] = dict(kind="threads_pair", backend="c-simd", N=65536, hidden=4, K=100, K_one_thread=100,
                               one_thread_s=[2.0, 1.0, 2.0], backend_s=[1.25, 0.625, 1.25], twins=twins,
                               beside_twins_s=beside_s)
+    if twin_rates is not None:
+        pair["extra_info"]["twins_epochs_per_s"] = twin_rates
     data["benchmarks"].append(pair)
     path = tmp_path / "twins.json"
     path.write_text(json.dumps(data))
@@ -346,10 +348,29 @@ def test_threads_table_gives_the_machines_ceiling_from_the_twins_rounds(tmp_path
     assert row(table, "c-simd")[6:8] == ["4× (4–4)", "0.4× (0.4–0.4)"]
 
 
-@pytest.mark.parametrize("beside, twins, says", [([2.5, 1.25], 1, "beside_twins_s"), ([2.5, 1.25, -1.0], 1, "-1.0"),
-                                                 ([2.5, 1.25, 2.5], 0, "twins: 0 is outside")])
-def test_malformed_twins_rounds_are_refused(tmp_path, capsys, beside, twins, says):
-    path = _threads_pair_beside_twins(tmp_path, beside, twins)
+def test_the_ceiling_counts_what_each_twin_ran_itself(tmp_path):
+    # the one-thread call: 50, 100, 50 epochs/s alone, 40, 80, 40 beside the twin; the twin on the other core runs
+    # at 10, 20, 10 epochs/s (a core the host gives less): 50, 100, 50 epochs/s in all, 1x the call alone, so the
+    # backend's 1.6x is 1.6 times what the machine allowed then
+    rates = [[10.0], [20.0], [10.0]]
+    table = report.threads_table(results.load(_threads_pair_beside_twins(tmp_path, [2.5, 1.25, 2.5], 1,
+                                                                          rates))).md()
+    assert row(table, "c-simd")[5:8] == ["1.6× (1.6–1.6)", "tie: 1× (1–1)", "1.6× (1.6–1.6)"]
+    # a twin as fast as the main call beside it gives what cores x (alone / beside) gave: 1.6x, reached in full
+    rates = [[40.0], [80.0], [40.0]]
+    table = report.threads_table(results.load(_threads_pair_beside_twins(tmp_path, [2.5, 1.25, 2.5], 1,
+                                                                          rates))).md()
+    assert row(table, "c-simd")[5:8] == ["1.6× (1.6–1.6)", "1.6× (1.6–1.6)", "tie: 1× (1–1)"]
+
+
+@pytest.mark.parametrize("beside, twins, rates, says", [
+    ([2.5, 1.25], 1, None, "beside_twins_s"), ([2.5, 1.25, -1.0], 1, None, "-1.0"),
+    ([2.5, 1.25, 2.5], 0, None, "twins: 0 is outside"),
+    ([2.5, 1.25, 2.5], 1, [[1.0], [1.0]], "twins_epochs_per_s"),  # a round short
+    ([2.5, 1.25, 2.5], 1, [[1.0], [1.0, 2.0], [1.0]], "twins_epochs_per_s"),  # two rates from one twin
+    ([2.5, 1.25, 2.5], 1, [[1.0], [0.0], [1.0]], "0.0")])
+def test_malformed_twins_rounds_are_refused(tmp_path, capsys, beside, twins, rates, says):
+    path = _threads_pair_beside_twins(tmp_path, beside, twins, rates)
     assert main(["report", path, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert says in err and "twins.json" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -13,14 +13,16 @@ from .conftest import still_running
 
 
 def test_twins_run_throughout_the_timed_call_and_only_then():
-    with Twins("c", 64, 0.1, 800, 1) as crowd:  # pieces of 100 epochs at N=64: well under a millisecond each
+    with Twins("c", 64, 0.1, 100, 1) as crowd:  # calls of 100 epochs at N=64: well under a millisecond each
         for _ in range(2):
-            before = crowd.pieces.value
-            seconds = crowd.beside(lambda: time.sleep(0.3))
-            during = crowd.pieces.value - before
+            before = crowd.calls.value
+            seconds, rates = crowd.beside(lambda: time.sleep(0.3))
+            during = crowd.calls.value - before
             time.sleep(0.2)
-            assert crowd.pieces.value - before == during  # no piece after the call: the next timing is alone
-            assert 0.3 <= seconds < 1 and during >= 10  # pieces all through the call, not one at its start
+            assert crowd.calls.value - before == during  # no call after the timed one: the next timing is alone
+            assert 0.3 <= seconds < 1 and during >= 10  # calls all through the timed call, not one at its start
+            # its own epochs/s, from its first call: about its calls' 100 epochs each over the time they took
+            assert len(rates) == 1 and 0.2 < rates[0] / (during * 100 / seconds) < 5
     assert not any(p.is_alive() for p in crowd.processes)
 
 
@@ -30,8 +32,8 @@ def test_a_twin_that_cannot_load_its_backend_says_why():
 
 
 def test_kill_9_of_the_main_process_ends_its_twins_mid_call(tmp_path):
-    """A twin in the middle of its pieces, whose main process is killed (kill -9), stops at once instead of
-    running its pieces for ever."""
+    """A twin in the middle of its calls, whose main process is killed (kill -9), stops at once instead of
+    running its calls for ever."""
     script = tmp_path / "main.py"
     script.write_text(
         "import time\n"
@@ -43,7 +45,7 @@ def test_kill_9_of_the_main_process_ends_its_twins_mid_call(tmp_path):
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert pids, "no twin started"
-    time.sleep(1)  # the twin is running its pieces beside the sleeping call
+    time.sleep(1)  # the twin is running its calls beside the sleeping call
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     alive = still_running(pids)
