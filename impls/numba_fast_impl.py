@@ -466,8 +466,8 @@ def epoch_241(sums, p, losses, Xt, Yt, mask, n_padded, chunk, lr, count, scale, 
         return pass_241(ZERO_241, p, Xt[0, :4], Xt[1, :4], Yt[0, :4], mask[:4], scale)
     if threaded:
         # Under parallel=True every whole-array operation is a parallel loop of its own, started on every thread:
-        # 6-9 us each (an empty prange, AMD EPYC Zen 3). np.zeros here and `sums[0] += sums[c]` below were nine of them an
-        # epoch at N=65536, so the counter is set and the sums added element by element, in plain loops.
+        # 6-9 us each (an empty prange, AMD EPYC Zen 3). np.zeros here and `sums[0] += sums[c]` below were nine
+        # of them an epoch at N=65536, so the counter is set and the sums added element by element, in plain loops.
         taken = np.empty(1, np.int64)
         taken[0] = 0
         for _ in prange(sums.shape[0]):
