@@ -35,6 +35,19 @@ def problem(n, hidden, bias=True, scheme="uniform"):
     return xorbench.init_params(2, hidden, 1, seed=0, bias=bias, scheme=scheme), X, Y
 
 
+def loop(backend, params, X, Y, lr, loss="mse"):
+    """What every benchmark of a backend's speed times: run(epochs), the prepared kernel of a trainer made now
+    (untimed: validation, copies, the kernel's preparation), run for `epochs` epochs without the final loss's
+    forward pass (want_loss=False), so that a call's cost is its epochs' and not, at large N where one epoch
+    already lasts the target time, a second pass's and the copies'. Those per-call costs are the boundary
+    benchmark's. One run per timing: a fresh one starts every timing from the same parameters."""
+    import numpy as np
+
+    trainer = backend.trainer(params, X, Y, lr=lr, loss=loss)  # kept: the kernel works on its arrays
+    nothing = np.empty(0)
+    return lambda epochs: trainer.kernel(epochs, 0, nothing, False)
+
+
 #: BLAS thread pools, pinned to one thread for every benchmark (BLAS threads are not what is measured).
 #: OMP_NUM_THREADS is left alone: it would also cap c-simd's OpenMP threads, which the threads benchmark
 #: measures on purpose.

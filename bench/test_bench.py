@@ -1,7 +1,8 @@
 """The xorbench suite: epochs/s of every backend on XOR, the boundary, granularity, batch and hidden sweeps, start-up.
 
-Each timed call is backend.train(..., epochs=K); K is chosen per backend and point so one call lasts at
-least the profile's target time, and is recorded in extra_info. Every point first checks the backend
+Each timed call is K epochs of a fresh trainer's prepared kernel, without the final loss's forward pass
+(profiles.loop; the trainer is made before the clock starts); K is chosen per backend and point so one call
+lasts at least the profile's target time, and is recorded in extra_info. Every point first checks the backend
 against the reference at its named tolerance and fails instead of timing a wrong backend.
 """
 import json
@@ -17,7 +18,7 @@ import pytest
 
 import xorbench
 from xorbench.bench import profiles, results
-from xorbench.bench.profiles import SWEEP_LR, XOR_LR, problem
+from xorbench.bench.profiles import SWEEP_LR, XOR_LR, loop, problem
 from xorbench.bench.twins import Twins, other_cores
 from xorbench.impls.tolerances import LONG_RUN_RTOL, params_rel_err
 
@@ -29,11 +30,13 @@ _reference_cache = {}
 NOTEBOOK = dict(bias=False, scheme="rand01", loss="sse")  # write-up 003's notebook setting, with lr 1 and N=4
 
 
-def calibrate(run, target_s):
-    """Smallest power-of-two K for which run(K) lasts at least target_s (after a warm-up call)."""
-    run(1)  # warm-up: JIT compile or cache load, never timed
+def calibrate(make, target_s):
+    """Smallest power-of-two K for which make()(K) lasts at least target_s (after a warm-up call); make() is not
+    timed, and each timing gets its own."""
+    make()(1)  # warm-up: JIT compile or cache load, never timed
     k = 1
     while True:
+        run = make()
         t0 = time.perf_counter()
         run(k)
         dt = time.perf_counter() - t0
@@ -58,14 +61,18 @@ def check_against_reference(name, train, params, X, Y, lr, k, tol, loss="mse"):
 
 def time_training(benchmark, backend, profile, kind, n, hidden, lr, bias=True, scheme="uniform", loss="mse"):
     params, X, Y = problem(n, hidden, bias, scheme)
-    k = calibrate(lambda e: backend.train(params, X, Y, epochs=e, lr=lr, loss=loss), profile["target_s"])
+
+    def make():
+        return loop(backend, params, X, Y, lr, loss)
+
+    k = calibrate(make, profile["target_s"])
     check_against_reference(backend.name, lambda e: backend.train(params, X, Y, epochs=e, lr=lr, loss=loss).params,
                             params, X, Y, lr, k, LONG_RUN_RTOL[backend.equivalence], loss)
     benchmark.group = kind
     benchmark.extra_info.update(kind=kind, backend=backend.name, equivalence=backend.equivalence,
                                 N=n, hidden=hidden, K=k, lr=lr)
-    benchmark.pedantic(backend.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=lr, loss=loss),
-                       rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+    benchmark.pedantic(lambda run: run(k), setup=lambda: ((make(),), {}), rounds=profile["rounds"], iterations=1,
+                       warmup_rounds=1)
 
 
 def test_xor(benchmark, backend, profile):
@@ -146,7 +153,7 @@ def test_notebook_code(benchmark, profile):
         nn = train(epochs)
         return xorbench.Params(nn.weights1, None, nn.weights2, None)
 
-    k = calibrate(train, profile["target_s"])
+    k = calibrate(lambda: train, profile["target_s"])
     check_against_reference("the notebook's code", trained_params, params, X, Y, 1.0, k,
                             LONG_RUN_RTOL["reordered"], "sse")
     benchmark.group = "notebook"
@@ -167,7 +174,7 @@ def test_plain_loop(benchmark, profile, n):
     def trained_params(epochs):
         return xorbench.Params(*baseline.train(params, X, Y, epochs, lr))
 
-    k = calibrate(lambda e: baseline.train(params, X, Y, e, lr), profile["target_s"])
+    k = calibrate(lambda: lambda e: baseline.train(params, X, Y, e, lr), profile["target_s"])
     check_against_reference("the plain -ffast-math loop", trained_params, params, X, Y, lr, k, LONG_RUN_RTOL["fast"])
     benchmark.group = "baseline"
     benchmark.extra_info.update(kind="baseline", backend="plain-fastmath-c", equivalence="fast", N=n, hidden=4, K=k,
@@ -176,9 +183,9 @@ def test_plain_loop(benchmark, profile, n):
                        warmup_rounds=1)
 
 
-def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, threads=1, twins=None):
-    """The backend (on `threads` threads, 0 = every core) against ref_train(params, X, Y, epochs, lr),
-    interleaved: every round times the reference and then the backend on the same problem, so both see the
+def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_loop, threads=1, twins=None):
+    """The backend (on `threads` threads, 0 = every core) against the reference, whose ref_loop(params, X, Y, lr)
+    gives run(epochs) as profiles.loop does for a backend, interleaved: every round times the reference and then the backend on the same problem, so both see the
     machine as it was at that moment, and the report takes their ratio round by round. On a shared machine, two
     benchmarks run minutes apart can see different neighbours; one round's pair cannot. Each call lasts
     LONG_CALL times the target time. twins (a backend name): every round then also times the reference's call
@@ -190,21 +197,30 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_train, 
     lr = XOR_LR if n == 4 else SWEEP_LR
     params, X, Y = problem(n, 4)
     target_s = LONG_CALL * profile["target_s"]
-    k_ref = calibrate(lambda e: ref_train(params, X, Y, e, lr), target_s)
-    k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=lr), target_s)
+
+    def make_ref():
+        return ref_loop(params, X, Y, lr)
+
+    def make():
+        return loop(be, params, X, Y, lr)
+
+    k_ref = calibrate(make_ref, target_s)
+    k = calibrate(make, target_s)
     ref_s, backend_s, beside_s, twin_rates = [], [], [], []
     count = other_cores() if twins else 0
     crowd = Twins(twins, n, lr, k_ref, count) if count else None
 
     def pair():
+        ref, run = make_ref(), make()
         t0 = time.perf_counter()
-        ref_train(params, X, Y, k_ref, lr)
+        ref(k_ref)
         t1 = time.perf_counter()
-        be.train(params, X, Y, epochs=k, lr=lr)
+        run(k)
         backend_s.append(time.perf_counter() - t1)
         ref_s.append(t1 - t0)
         if crowd:
-            seconds, rates = crowd.beside(lambda: ref_train(params, X, Y, k_ref, lr))
+            ref = make_ref()
+            seconds, rates = crowd.beside(lambda: ref(k_ref))
             beside_s.append(seconds)
             twin_rates.append(rates)
 
@@ -232,7 +248,10 @@ def test_against_plain_loop(benchmark, backend, profile, n):
     """Each fast row on one thread against the plain -ffast-math loop, interleaved (see time_interleaved)."""
     from xorbench.bench import baseline
 
-    time_interleaved(benchmark, profile, backend, n, "plain_pair", "the plain loop", baseline.train)
+    def plain_loop(params, X, Y, lr):
+        return lambda epochs: baseline.train(params, X, Y, epochs, lr)
+
+    time_interleaved(benchmark, profile, backend, n, "plain_pair", "the plain loop", plain_loop)
 
 
 @pytest.mark.fast_rows
@@ -244,10 +263,10 @@ def test_against_c_simd(benchmark, backend, profile, n):
     simd = type(xorbench.get_backend("c-simd"))()
     simd.max_threads = 1
 
-    def ref_train(params, X, Y, epochs, lr):
-        simd.train(params, X, Y, epochs=epochs, lr=lr)
+    def simd_loop(params, X, Y, lr):
+        return loop(simd, params, X, Y, lr)
 
-    time_interleaved(benchmark, profile, backend, n, "simd_pair", "c-simd", ref_train)
+    time_interleaved(benchmark, profile, backend, n, "simd_pair", "c-simd", simd_loop)
 
 
 @pytest.mark.parametrize("n", profiles.current()["batch"], ids=lambda n: f"N={n}")
@@ -272,12 +291,16 @@ def test_threads(benchmark, backend, profile, threads, n):
     be.max_threads = threads
     params, X, Y = problem(n, 4)
     # long calls: what the second core buys on the loop, not on each call's serial copies
-    k = calibrate(lambda e: be.train(params, X, Y, epochs=e, lr=SWEEP_LR), LONG_CALL * profile["target_s"])
+
+    def make():
+        return loop(be, params, X, Y, SWEEP_LR)
+
+    k = calibrate(make, LONG_CALL * profile["target_s"])
     benchmark.group = "threads"
     benchmark.extra_info.update(kind="threads", backend=backend.name, threads=threads or "all", N=n, hidden=4,
                                 K=k, lr=SWEEP_LR)
-    benchmark.pedantic(be.train, args=(params, X, Y), kwargs=dict(epochs=k, lr=SWEEP_LR),
-                       rounds=profile["rounds"], iterations=1, warmup_rounds=1)
+    benchmark.pedantic(lambda run: run(k), setup=lambda: ((make(),), {}), rounds=profile["rounds"], iterations=1,
+                       warmup_rounds=1)
 
 
 @pytest.mark.threaded
@@ -288,10 +311,10 @@ def test_threads_interleaved(benchmark, backend, profile):
     one = type(backend)()
     one.max_threads = 1
 
-    def ref_train(params, X, Y, epochs, lr):
-        one.train(params, X, Y, epochs=epochs, lr=lr)
+    def one_loop(params, X, Y, lr):
+        return loop(one, params, X, Y, lr)
 
-    time_interleaved(benchmark, profile, backend, 65536, "threads_pair", "one thread", ref_train, threads=0,
+    time_interleaved(benchmark, profile, backend, 65536, "threads_pair", "one thread", one_loop, threads=0,
                      twins=backend.name)
 
 

@@ -5,9 +5,10 @@ are busy, or one core less than another), so their summed epochs/s over the call
 threaded kernel on this machine could beat at that moment.
 
 Each twin (spawned, so it shares nothing with the main process) loads the backend and the problem itself, then,
-every round, runs the call over and over until the main process's call has finished: the main call is never
-alone, and the twin's first call, begun with it and the same call, gives the twin's own epochs/s. (Not pieces of
-the call: a compiled kernel's per-call cost, an allocation and a copy of the samples, would weigh more in each.)
+every round, runs the call (profiles.loop: a trainer's kernel, the trainer made before the call) over and over
+until the main process's call has finished: the main call is never alone, and the twin's first call, begun with
+it and the same call, gives the twin's own epochs/s. (Not pieces of the call: a compiled kernel's per-call cost,
+such as c-simd's allocation and copy of the samples, would weigh more in each.)
 """
 from __future__ import annotations
 
@@ -40,12 +41,13 @@ def _twin(parent, name, n, lr, epochs, start, done, stop, calls, rates, index, r
         return
     try:
         import xorbench
-        from xorbench.bench.profiles import problem
+        from xorbench.bench.profiles import loop, problem
 
         be = type(xorbench.get_backend(name))()
         be.max_threads = 1
         params, X, Y = problem(n, 4)
-        be.train(params, X, Y, epochs=1, lr=lr)  # load, compile or warm up before the first round
+        loop(be, params, X, Y, lr)(1)  # load, compile or warm up before the first round
+        run = loop(be, params, X, Y, lr)  # the next call's, made before it starts
     except Exception as exc:
         ready.put(f"{type(exc).__name__}: {exc}")
         return
@@ -56,10 +58,11 @@ def _twin(parent, name, n, lr, epochs, start, done, stop, calls, rates, index, r
             first = True
             while True:  # at least one call: the main call's start is never alone
                 t0 = time.perf_counter()
-                be.train(params, X, Y, epochs=epochs, lr=lr)
+                run(epochs)
                 if first:
                     rates[index] = epochs / (time.perf_counter() - t0)
                     first = False
+                run = loop(be, params, X, Y, lr)
                 with calls.get_lock():
                     calls.value += 1
                 if stop.is_set():

@@ -44,7 +44,7 @@ class CCtypesBackend(Backend):
         data = (*_buf(job.X), *_buf(job.Y), *job.sizes)
         lr, kind, final_ptr = job.lr, LOSS_KIND[job.loss], ctypes.byref(final)
 
-        def run(epochs, record_every, losses, want_loss=True):
+        def run(epochs, record_every, losses, want_loss=True, job=job):  # job: its arrays live as long as run
             rc = fn(*params, *_buf(losses if losses.size else None), final_ptr if want_loss else None, *data, epochs,
                     lr, kind, record_every)
             if rc:

@@ -198,8 +198,8 @@ def validate_steps(epochs, record_every) -> tuple[int, int]:
 class Job:
     """A validated problem: private, writable, C-contiguous float64 copies of the parameters and the data.
 
-    `epochs` and `record_every` are those of the current kernel call; a Trainer sets them before each one.
-    Y, lr and loss are None in a job made for predict."""
+    `epochs`, `record_every` and `want_loss` are those of the current kernel call; a Trainer sets them before
+    each one. Y, lr and loss are None in a job made for predict."""
 
     w1: np.ndarray
     b1: np.ndarray | None
@@ -211,6 +211,7 @@ class Job:
     loss: str | None = None
     epochs: int = 0
     record_every: int = 0
+    want_loss: bool = True  # False: the final loss's forward pass may be skipped (_train then returns nan)
 
     @property
     def sizes(self) -> tuple[int, int, int, int]:
@@ -447,19 +448,20 @@ class Backend:
     def _prepare(self, job: Job):
         """The kernel, ready to run on `job` any number of times: run(epochs, record_every, losses, want_loss=True)
         -> the loss of the parameters it leaves (with want_loss=False it may skip that forward pass and return
-        nan: a Trainer's slices but the last do). Backends with a per-call cost worth saving (the C ones) override it, and give
-        the runner a `bare(epochs) -> (function, arguments)`: the foreign call itself, all arguments prepared,
-        which the boundary benchmark times with nothing around it."""
+        nan: a Trainer's slices but the last do, and the benchmarks' timed calls). Backends with a per-call cost
+        worth saving (the C ones) override it, and give the runner a `bare(epochs) -> (function, arguments)`: the
+        foreign call itself, all arguments prepared, which the boundary benchmark times with nothing around it."""
 
-        def run(epochs, record_every, losses, want_loss=True):  # want_loss: a hint; _train always gives the loss
-            job.epochs, job.record_every = epochs, record_every
+        def run(epochs, record_every, losses, want_loss=True):
+            job.epochs, job.record_every, job.want_loss = epochs, record_every, want_loss
             return self._train(job, losses)
 
         return run
 
     # Implementations: update job.w1, job.b1, job.w2, job.b2 in place for job.epochs epochs, write the loss at the
     # start of epoch 0, k, 2k, ... (k = job.record_every) into `losses`, and return the loss of the final
-    # parameters; write predictions for job.X into `out`.
+    # parameters (or nan where job.want_loss is False, skipping its forward pass; a hint: the loss is fine too);
+    # write predictions for job.X into `out`.
     def _train(self, job: Job, losses: np.ndarray) -> float:
         raise NotImplementedError
 

@@ -15,6 +15,8 @@ Elementwise steps keep the reference's order: d_out = ((scale * diff) * out) * (
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .core import Backend
@@ -120,7 +122,7 @@ class NumpyBackend(Backend):
                 np.sum(d_z1, axis=0, out=db1)
                 np.multiply(db1, lr, db1)
                 np.subtract(b1, db1, b1)
-        return loss_of(B, X, Y, w1, b1, w2, b2, mse)
+        return loss_of(B, X, Y, w1, b1, w2, b2, mse) if job.want_loss else math.nan
 
     checks_signals = True
     fma = "inside BLAS"

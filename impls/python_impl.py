@@ -91,8 +91,9 @@ def epoch(X, Y, w1, b1, w2, b2, lr, scale, record):
     return sq
 
 
-def train(X, Y, w1, b1, w2, b2, epochs, lr, mse, record_every, losses):
-    """Train in place on nested lists; fills losses[e // record_every] and returns the final loss."""
+def train(X, Y, w1, b1, w2, b2, epochs, lr, mse, record_every, losses, want_loss=True):
+    """Train in place on nested lists; fills losses[e // record_every] and returns the final loss (nan if not
+    want_loss)."""
     count = len(X) * len(Y[0])
     scale = 2.0 / count if mse else 2.0
     for e in range(epochs):
@@ -100,7 +101,7 @@ def train(X, Y, w1, b1, w2, b2, epochs, lr, mse, record_every, losses):
         sq = epoch(X, Y, w1, b1, w2, b2, lr, scale, record)
         if record:
             losses[e // record_every] = sq / count if mse else sq
-    return loss_of(X, Y, w1, b1, w2, b2, mse)
+    return loss_of(X, Y, w1, b1, w2, b2, mse) if want_loss else math.nan
 
 
 class PythonBackend(Backend):
@@ -116,7 +117,7 @@ class PythonBackend(Backend):
         b2 = None if job.b2 is None else job.b2.tolist()
         history = [0.0] * len(losses)
         final = train(job.X.tolist(), job.Y.tolist(), w1, b1, w2, b2,
-                      job.epochs, job.lr, job.loss == "mse", job.record_every, history)
+                      job.epochs, job.lr, job.loss == "mse", job.record_every, history, job.want_loss)
         job.w1[...] = w1
         job.w2[...] = w2
         if b1 is not None:

@@ -151,7 +151,7 @@ def train_241_ran(params, X, Y, kw):
         w1, w2 = params.w1.copy(), params.w2.copy()
         b1, b2 = (params.b1.copy(), params.b2.copy()) if params.bias else (nf._NO_BIAS, nf._NO_BIAS)
         loss = train(w1, b1, w2, b2, np.empty(kw["epochs"]), Xt, Yt, mask, kw["epochs"], kw["lr"],
-                     kw["loss"] == "mse", kw["record_every"], params.bias)
+                     kw["loss"] == "mse", kw["record_every"], params.bias, True)
         if w1.tobytes() != backend.params.w1.tobytes() or loss != backend.loss:
             return False
     return True

@@ -77,6 +77,41 @@ def test_slices_give_the_same_bits(backend, epochs, record_every):
         assert bits(sliced.params) == bits(whole.params) and sliced.loss == whole.loss
 
 
+def test_a_kernel_outlives_its_trainer(backend):
+    """trainer.kernel keeps alive the arrays it works on: kept after its trainer is gone, it still computes the
+    trainer's numbers (c-ctypes' kernel once held bare addresses, and wrote into freed memory)."""
+    import gc
+
+    P8 = xorbench.init_params(2, 128, 1, seed=0)
+    want = backend.trainer(P8, X, Y, lr=0.1).kernel(20, 0, np.empty(0))
+    for _ in range(3):
+        kernel = backend.trainer(P8, X, Y, lr=0.1).kernel
+        gc.collect()
+        junk = [np.full(600, 7.0) for _ in range(20)]  # reuses what a freed job held
+        assert kernel(20, 0, np.empty(0)) == pytest.approx(want, rel=LONG_RUN_RTOL[backend.equivalence])
+        del junk
+
+
+@pytest.mark.parametrize("n, epochs, record_every", [(4, 0, 0), (4, 9, 0), (4, 9, 4), (37, 1, 0), (37, 8, 3),
+                                                     (5000, 3, 2)])
+def test_the_kernel_skips_the_final_loss_when_asked(backend, n, epochs, record_every):
+    """want_loss=False (a trainer's slices but the last, the benchmarks' timed calls): every in-tree kernel returns
+    nan, having skipped the final loss's forward pass (all but numba-fast's one-chunk loop, see body_241), and
+    leaves the same bits and losses as with the loss."""
+    Xn, Yn = (X, Y) if n == 4 else xorbench.noisy_xor(n, seed=2)
+    with_loss, without = backend.trainer(P, Xn, Yn, lr=0.5), backend.trainer(P, Xn, Yn, lr=0.5)
+    k = -(-epochs // record_every) if record_every else 0
+    want, got = np.full(k, -1.0), np.full(k, -2.0)
+    loss = with_loss.kernel(epochs, record_every, want)
+    assert np.isfinite(loss)
+    skipped = without.kernel(epochs, record_every, got, False)
+    if backend.name in xorbench.names() and type(backend).__module__.startswith("xorbench."):
+        assert np.isnan(skipped), f"{backend.name}'s kernel computed the final loss it was told to skip"
+    assert bits(without.params) == bits(with_loss.params)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    assert without.loss == loss  # and the trainer computes it when asked
+
+
 @pytest.mark.parametrize("n", [4, 4096])
 def test_ctrl_c_stops_a_long_step(backend, n):
     """SIGINT during step(10**15) raises KeyboardInterrupt promptly, on every backend, large batches included."""
