@@ -187,11 +187,10 @@ def time_interleaved(benchmark, profile, backend, n, kind, ref_name, ref_loop, t
     """The backend (on `threads` threads, 0 = every core) against the reference, whose ref_loop(params, X, Y, lr)
     gives run(epochs) as profiles.loop does for a backend, interleaved: every round times the reference and then
     the backend on the same problem, so both see the machine as it was at that moment, and the report takes their
-    ratio round by round. On a shared machine, two
-    benchmarks run minutes apart can see different neighbours; one round's pair cannot. Each call lasts
-    LONG_CALL times the target time. twins (a backend name): every round then also times the reference's call
-    again beside one twin per other core running that backend's one-thread call (bench/twins.py), and records
-    each twin's epochs/s meanwhile."""
+    ratio round by round. On a shared machine, two benchmarks run minutes apart can see different neighbours; one
+    round's pair cannot. Each call lasts LONG_CALL times the target time. twins (a backend name): every round then
+    also times the reference's call again beside one twin per other core running that backend's one-thread call
+    (bench/twins.py), and records each twin's epochs/s meanwhile."""
     be = type(backend)()
     if be.threaded:
         be.max_threads = threads
