@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import time
@@ -150,6 +151,12 @@ def cmd_compare(args) -> int:
     except results.ResultsError as e:
         print(f"xorbench compare: {e}", file=sys.stderr)
         return 2
+    unlike, _ = compare.differences(base, new)
+    if unlike and not args.force:
+        print(f"xorbench compare: {args.base} and {args.new} are not like for like ({'; '.join(unlike)}): their "
+              "ratios would measure that, not the code. Time both the same way on one machine class, or pass "
+              "--force to compare them anyway", file=sys.stderr)
+        return 2
     text, failed = compare.format_compare(base, new, threshold)
     print(text)
     return 1 if failed else 0
@@ -247,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("base", metavar="BASE.json")
     s.add_argument("new", metavar="NEW.json")
     s.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
+    s.add_argument("--force", action="store_true",
+                   help="compare runs from different CPU classes, or timed differently, anyway")
     s.set_defaults(func=cmd_compare)
 
     from xorbench.bench.experiments import PRESETS
@@ -281,6 +290,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("xorbench: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (xorbench compare A B | head): stop quietly, as a killed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush cannot fail again
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

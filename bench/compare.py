@@ -6,6 +6,8 @@ import statistics
 
 from scipy.stats import mannwhitneyu
 
+from xorbench.bench.machine import cpu_label
+from xorbench.bench.profiles import TIMINGS
 from xorbench.bench.results import PAIR_FIELDS, Run, ratio_ci
 
 ALPHA = 0.05  # significance level of the two-sided Mann-Whitney U test
@@ -18,6 +20,33 @@ def mann_whitney_p(a, b) -> float:
     if len(a) < 2 or len(b) < 2:
         return math.nan
     return float(mannwhitneyu(a, b, alternative="two-sided", method="auto").pvalue)
+
+
+#: what tells two CPUs apart (machine.cpu_class): a fact counts as different only where both runs recorded it
+CPU_FACTS = ("cpu", "cpu_family", "cpu_model_number", "vector_isa", "llvm_cpu", "cores")
+
+
+def differences(base: Run, new: Run) -> tuple[list[str], list[str]]:
+    """What differs between two runs besides the code: (unlike, other). `unlike`, the CPU class, its cores or what
+    one timed call is, makes every ratio a measure of that, not of the code; `other` (library versions, thread
+    settings, the profile) may be the very change being measured, and is only named."""
+    b, n = base.machine, new.machine
+    unlike = []
+    cpu = [k for k in CPU_FACTS if b.get(k) is not None and n.get(k) is not None and str(b[k]) != str(n[k])]
+    if cpu:
+        unlike.append(f"the CPU: {cpu_label(b)}, {b.get('cores', '?')} cores vs {cpu_label(n)}, "
+                      f"{n.get('cores', '?')} cores")
+    if base.timing != new.timing:
+        unlike.append(f"what one timed call is: {TIMINGS[base.timing]} vs {TIMINGS[new.timing]}")
+    other = []
+    bv, nv = b.get("versions", {}), n.get("versions", {})
+    other += [f"{k} {bv[k]} vs {nv[k]}" for k in bv if k in nv and bv[k] != nv[k]]
+    bt, nt = b.get("threads", {}), n.get("threads", {})
+    other += [f"{k}={bt[k]} vs {nt[k]}" for k in bt if k in nt and bt[k] != nt[k]]
+    bp, np_ = b.get("profile", {}), n.get("profile", {})
+    other += [f"profile {k} {bp[k]} vs {np_[k]}" for k in ("name", "target_s", "rounds")
+              if k in bp and k in np_ and bp[k] != np_[k]]
+    return unlike, other
 
 
 def _seconds_per_epoch(p) -> list[float]:
@@ -66,8 +95,11 @@ def compare(base: Run, new: Run, threshold: float):
 
 def format_compare(base: Run, new: Run, threshold: float) -> tuple[str, bool]:
     rows, failed, only_base, only_new = compare(base, new, threshold)
-    lines = [f"base: {base.path} ({base.label}, {base.datetime})",
-             f"new:  {new.path} ({new.label}, {new.datetime})",
+    unlike, other = differences(base, new)
+    lines = [f"base: {base.path} ({base.label}, {base.datetime}, commit {base.machine.get('commit')})",
+             f"new:  {new.path} ({new.label}, {new.datetime}, commit {new.machine.get('commit')})",
+             *(f"NOT LIKE FOR LIKE, the ratios measure this too: {u}" for u in unlike),
+             *([f"also different: {'; '.join(other)}"] if other else []),
              f"threshold {threshold:.0%}, Mann-Whitney U at alpha {ALPHA}; ratio > 1 means new is faster, with its "
              f"95% bootstrap interval; an interval holding 1 is a tie", ""]
     head = f"{'benchmark':<42} {'base/epoch':>11} {'new/epoch':>11} {'ratio (95% interval)':>22} {'p':>8}  status"

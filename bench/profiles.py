@@ -22,6 +22,15 @@ PROFILES = {
     ),
 }
 
+#: what one timed call of a speed benchmark is, by the name a result file records in its profile ("timing"); a
+#: file without one is older than loop timing and timed whole train() calls. Runs timed differently are not
+#: compared by `xorbench compare`, and reports say so when they set them side by side.
+TIMINGS = {
+    "loop": "K epochs of a prepared kernel, without the final loss's pass (loop() below)",
+    "train": "one whole train() of K epochs: validation, copies and the final loss's pass included",
+}
+TIMING = "loop"
+
 #: learning rates: canonical XOR at lr 1; sweeps at lr 0.1, where even 256 hidden units descend stably
 XOR_LR = 1.0
 SWEEP_LR = 0.1
@@ -64,7 +73,7 @@ def current() -> dict:
     name = os.environ.get("XORBENCH_PROFILE", "quick")
     if name not in PROFILES:
         raise ValueError(f"XORBENCH_PROFILE must be one of {', '.join(PROFILES)}, got {name!r}")
-    return {"name": name, **PROFILES[name]}
+    return {"name": name, **PROFILES[name], "timing": TIMING}
 
 
 def selected_backends(all_names):

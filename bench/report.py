@@ -7,6 +7,7 @@ import math
 import os
 import re
 
+from xorbench.bench.profiles import TIMINGS
 from xorbench.bench.results import NOISE_CV, PAIR_FIELDS, Run, paired_ratio, speedup, write_atomic
 from xorbench.impls.registry import PEERS, REFERENCE
 
@@ -466,6 +467,7 @@ def machine_table(run: Run) -> Table:
                                           for k, val in m.get("threads", {}).items())],
             ["GC while timing", "disabled" if m.get("gc_disabled_while_timing") else "enabled"],
             ["profile", m.get("profile", {}).get("name", "?")],
+            ["one timed call", TIMINGS[run.timing]],
             ["commit", str(m.get("commit"))],
             ["date", run.datetime]]
     for name, f in m.get("backends", {}).items():
@@ -599,6 +601,9 @@ def comparison_tables(runs: list[Run]) -> list[Table]:
     the first, per backend, with 95% intervals; then where the order of backends changes between machines."""
     names = [f"{chr(65 + i)}" for i in range(len(runs))]  # A, B, ...: the runs, in the order given
     legend = "; ".join(f"{n}: {r.label} ({os.path.basename(r.path)})" for n, r in zip(names, runs))
+    if len({r.timing for r in runs}) > 1:
+        legend += (". Not timed alike, so the ratios between runs measure that too: "
+                   + "; ".join(f"{n}: {TIMINGS[r.timing]}" for n, r in zip(names, runs)))
     per_run = [_points(r) for r in runs]
     keys = [k for k in per_run[0] if all(k in pr for pr in per_run[1:])]
     backends = []
@@ -778,7 +783,8 @@ def against_references(run: Run, folder: str = REFERENCE_RUNS) -> str:
         theirs = {p.backend: p for p in ref.by_kind("xor")}
         common = [b for b in run.backends if b in mine and b in theirs]
         if common:
-            lines.append(f"your machine vs {ref.label} ({name}), canonical XOR epochs/s:")
+            unlike = "" if ref.timing == run.timing else f" (timed differently: {TIMINGS[ref.timing]})"
+            lines.append(f"your machine vs {ref.label} ({name}), canonical XOR epochs/s{unlike}:")
             lines.append("  " + ", ".join(f"{b} {versus(mine[b], theirs[b])}" for b in common))
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from xorbench.bench.machine import cpu_label, vector_isa
+from xorbench.bench.profiles import TIMINGS
 
 RUN_SCHEMA = "xorbench-run/1"
 NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged noisy
@@ -173,6 +174,11 @@ class Run:
         return None
 
     @property
+    def timing(self) -> str:
+        """What one timed call is, a key of profiles.TIMINGS: files from before loop timing have "train"."""
+        return self.machine.get("profile", {}).get("timing", "train")
+
+    @property
     def backends(self) -> list:
         order = list(self.machine.get("backends", {}))
         seen = {p.backend for p in self.points if p.kind not in ("peak", "threads", "baseline")}
@@ -321,6 +327,9 @@ def load(path: str) -> Run:
           "machine_info.xorbench.backends is not an object of objects")
     for key in ("versions", "threads", "profile"):
         _need(isinstance(machine.get(key, {}), dict), path, f"machine_info.xorbench.{key} is not an object")
+    timing = machine.get("profile", {}).get("timing", "train")
+    _need(timing in TIMINGS, path, f"unknown timing {timing!r} in machine_info.xorbench.profile; a newer xorbench "
+                                   "wrote it")
     _need(xb.get("label") is None or isinstance(xb.get("label"), str), path, "xorbench.label is not a string")
     for key in ("excluded", "check"):
         _need(xb.get(key) is None or isinstance(xb.get(key), dict), path, f"xorbench.{key} is not an object")

@@ -413,3 +413,80 @@ def test_compare_takes_an_interleaved_benchmark_at_its_backends_own_calls(tmp_pa
 
     assert "1.00x" in line(same) and "slower" not in line(same).lower()
     assert "0.35x" in line(slower) and "slower" in line(slower)  # 1.1 s against 3.1 s a call (3 rounds: p = 0.1)
+
+
+def _variant(tmp_path, name, source=NEW, machine=None, profile=None, drop_timing=False):
+    """A copy of a test result file with some machine facts (and profile entries) changed."""
+    data = json.load(open(source))
+    facts = data["machine_info"]["xorbench"]
+    facts.update(machine or {})
+    facts["profile"].update(profile or {})
+    if drop_timing:
+        del facts["profile"]["timing"]
+    out = tmp_path / name
+    out.write_text(json.dumps(data))
+    return str(out)
+
+
+def test_compare_refuses_runs_from_different_cpu_classes(tmp_path, capsys):
+    """Zen 3 against Zen 4 (both "AMD EPYC") is a difference of machines, not of code: compare says so and exits
+    2, not 1 or 0; --force compares anyway, saying it on top. A fact only one run recorded is no difference."""
+    zen3 = _variant(tmp_path, "zen3.json", BASE, dict(cpu="AMD EPYC", vector_isa="AVX2", llvm_cpu="znver3"))
+    zen4 = _variant(tmp_path, "zen4.json", NEW, dict(cpu="AMD EPYC", vector_isa="AVX-512", llvm_cpu="znver4"))
+    assert main(["compare", zen3, zen4]) == 2
+    err = capsys.readouterr().err
+    assert "not like for like (the CPU: AMD EPYC (znver3, AVX2), 2 cores vs AMD EPYC (znver4, AVX-512), 2 cores)" \
+        in err and "--force" in err and "Traceback" not in err
+    assert main(["compare", zen3, zen4, "--force"]) == 1  # the gate still judges what it was forced to compare
+    out = capsys.readouterr().out
+    assert out.splitlines()[2] == ("NOT LIKE FOR LIKE, the ratios measure this too: the CPU: AMD EPYC (znver3, "
+                                   "AVX2), 2 cores vs AMD EPYC (znver4, AVX-512), 2 cores")
+    older = _variant(tmp_path, "older.json", NEW, dict(cpu="AMD EPYC", vector_isa="AVX2"))  # no LLVM CPU recorded
+    assert main(["compare", zen3, older]) == 1 and "LIKE" not in capsys.readouterr().out
+    fewer = _variant(tmp_path, "fewer.json", NEW, dict(cores=1))
+    assert main(["compare", BASE, fewer]) == 2 and "2 cores vs Test CPU, 1 cores" in capsys.readouterr().err
+
+
+def test_compare_refuses_runs_timed_differently(tmp_path, capsys):
+    """A file from before loop timing timed whole train() calls: against one that times the loop, every ratio
+    would be the change of method. Reports say it where they set such runs side by side."""
+    old = _variant(tmp_path, "old.json", BASE, drop_timing=True)
+    assert results.load(old).timing == "train" and results.load(NEW).timing == "loop"
+    assert main(["compare", old, NEW]) == 2
+    assert "what one timed call is: one whole train() of K epochs" in capsys.readouterr().err
+    assert main(["report", old, NEW, "--out", str(tmp_path / "out")]) == 0
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "Not timed alike, so the ratios between runs measure that too: A: one whole train()" in md
+    own = md.split("## Test machine")[1:]  # each run's own report, A's then B's
+    assert row(own[0], "one timed call")[1].startswith("one whole train()")
+    assert row(own[1], "one timed call")[1].startswith("K epochs of a prepared kernel")
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    (refs / "old.json").write_text(open(old).read())
+    assert "(timed differently: one whole train()" in report.against_references(results.load(NEW), str(refs))
+    future = _variant(tmp_path, "future.json", profile=dict(timing="cycles"))
+    assert main(["compare", BASE, future]) == 2 and "unknown timing 'cycles'" in capsys.readouterr().err
+
+
+def test_compare_names_other_differences_and_still_gates(tmp_path, capsys):
+    """Library versions, thread settings and the profile may be the change under test: named, never refused."""
+    upgraded = _variant(tmp_path, "upgraded.json", NEW, dict(versions={"python": "3.11.7", "numpy": "2.5.0"},
+                                                             threads={"OPENBLAS_NUM_THREADS": "2"}),
+                        profile=dict(name="full"))
+    assert main(["compare", BASE, upgraded]) == 1
+    out = capsys.readouterr().out
+    assert "also different: numpy 2.4.6 vs 2.5.0; OPENBLAS_NUM_THREADS=1 vs 2; profile name quick vs full" in out
+    assert "LIKE FOR LIKE" not in out
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """xorbench list | head: the reader goes away before the output is written; no traceback, exit 141 as a
+    process killed by SIGPIPE."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "xorbench", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()  # long before the child, still importing, writes a line
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141 and err == ""

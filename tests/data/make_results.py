@@ -37,7 +37,7 @@ def machine():
     backends["ghost"] = {"available": False, "reason": "ghost is not built. Fix: pip install -e ."}
     return {"xorbench": {"cpu": "Test CPU", "cores": 2, "machine": "x86_64", "system": "Linux",
                          "versions": {"python": "3.11.7", "numpy": "2.4.6"}, "threads": {"OPENBLAS_NUM_THREADS": "1"},
-                         "gc_disabled_while_timing": True, "profile": {"name": "quick"}, "commit": "abc123",
+                         "gc_disabled_while_timing": True, "profile": {"name": "quick", "timing": "loop"}, "commit": "abc123",
                          "backends": backends}}
 
 
