@@ -37,6 +37,8 @@ typedef struct {
     int loss_kind;
     int max_threads;    /* the fast kernel's; the strict one ignores it */
     xor_train_fn entry; /* what xor_call_train runs; the kernels ignore it */
+    const double *layout; /* the fast kernel's: X and Y as it reads them, laid out once (xor_simd_layout_new), */
+    int64_t layout_len;   /* or NULL to lay them out on every call; the strict kernel ignores both */
 } xor_train_args;
 
 /* a->entry(*a's fields, the rest), its loss stored in *a->final_loss when that is not NULL: a *_run entry point

@@ -29,10 +29,11 @@
  * together with xor_peak.c (the roofline's microbenchmark) and xor_ext.c. The vector type and the exp are in
  * xor_vexp.h.
  *
- * Memory layout of the arguments: as xor_net.c (row-major float64). Internally, X and Y are copied once
- * per call into transposed, padded arrays: Xt (n_in, n_pad), Yt (n_out, n_pad), with n_pad a multiple of
- * the block length (XOR_SIMD_BLOCK, or the batch rounded up to whole vectors when smaller) and padded
- * samples masked out of the loss and gradients.
+ * Memory layout of the arguments: as xor_net.c (row-major float64). Internally, X and Y are read from
+ * transposed, padded arrays: Xt (n_in, n_pad), Yt (n_out, n_pad), with n_pad a multiple of the block length
+ * (XOR_SIMD_BLOCK, or the batch rounded up to whole vectors when smaller) and padded samples masked out of the
+ * loss and gradients. xor_simd_train lays them out on every call; a caller that trains on the same samples
+ * call after call lays them out once (xor_simd_layout_new) and passes them to xor_simd_run.
  */
 #include "xor_simd.h"
 #include "xor_vexp.h"
@@ -416,12 +417,40 @@ int xor_simd_max_threads(void) {
 #endif
 }
 
-int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
-                   double *w2, int64_t w2_len, double *b2, int64_t b2_len,
-                   double *losses, int64_t losses_len, double *final_loss,
-                   const double *X, int64_t X_len, const double *Y, int64_t Y_len,
-                   int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
-                   int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads) {
+/* the blocking, which depends on n_samples only, never on the number of threads */
+static void blocking(job_t *J, int64_t n_samples) {
+    J->block_len = n_samples < XOR_SIMD_BLOCK ? (n_samples + LANES - 1) / LANES * LANES : XOR_SIMD_BLOCK;
+    J->n_blocks = (n_samples + J->block_len - 1) / J->block_len;
+    J->n_pad = J->n_blocks * J->block_len;
+    J->n_vec = (n_samples + LANES - 1) / LANES * LANES; /* vectors of padding only are skipped */
+    J->n_full = n_samples / LANES * LANES;
+}
+
+/* the doubles the laid-out samples take, Xt, Yt and the mask; -1 for more than can ever be allocated */
+static int64_t layout_len(int64_t n_pad, int64_t n_in, int64_t n_out) {
+    return xor_mul_within(n_pad, n_in + n_out + 1, XOR_MAX_DOUBLES) ? n_pad * (n_in + n_out + 1) : -1;
+}
+
+/* Xt (n_in, n_pad), Yt (n_out, n_pad) and mask (n_pad), one after another in data, from row-major X and Y;
+ * the padding's samples are zeros, masked out */
+static void lay_out(double *data, const double *X, const double *Y, int64_t n_samples, int64_t n_pad,
+                    int64_t n_in, int64_t n_out) {
+    double *Xt = data, *Yt = Xt + n_in * n_pad, *mask = Yt + n_out * n_pad;
+    memset(data, 0, (size_t)((n_in + n_out + 1) * n_pad) * sizeof(double));
+    for (int64_t s = 0; s < n_samples; s++) {
+        for (int64_t i = 0; i < n_in; i++) Xt[i * n_pad + s] = X[s * n_in + i];
+        for (int64_t k = 0; k < n_out; k++) Yt[k * n_pad + s] = Y[s * n_out + k];
+        mask[s] = 1.0;
+    }
+}
+
+/* xor_simd_train, reading the samples from `layout` (layout_len doubles, as lay_out wrote them) when it is not
+ * NULL, and laying them out into its own work area otherwise */
+static int train(double *w1, int64_t w1_len, double *b1, int64_t b1_len, double *w2, int64_t w2_len, double *b2,
+                 int64_t b2_len, double *losses, int64_t losses_len, double *final_loss, const double *X,
+                 int64_t X_len, const double *Y, int64_t Y_len, int64_t n_samples, int64_t n_in, int64_t n_hidden,
+                 int64_t n_out, int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads,
+                 const double *layout, int64_t n_layout) {
     int rc = xor_check_train_args(w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, losses, losses_len, final_loss,
                                   X, X_len, Y, Y_len, n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind,
                                   record_every);
@@ -434,12 +463,7 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                .n_in = n_in, .n_hidden = n_hidden, .n_out = n_out, .epochs = epochs, .record_every = record_every,
                .lr = lr, .scale = mse ? 2.0 / count : 2.0, .count = count, .mse = mse};
     int is_241 = n_in == 2 && n_hidden == 4 && n_out == 1;
-    /* the blocking depends on n_samples only, never on the number of threads */
-    J.block_len = n_samples < XOR_SIMD_BLOCK ? (n_samples + LANES - 1) / LANES * LANES : XOR_SIMD_BLOCK;
-    J.n_blocks = (n_samples + J.block_len - 1) / J.block_len;
-    J.n_pad = J.n_blocks * J.block_len;
-    J.n_vec = (n_samples + LANES - 1) / LANES * LANES; /* vectors of padding only are skipped */
-    J.n_full = n_samples / LANES * LANES;
+    blocking(&J, n_samples);
     J.run_block = is_241 ? block_241 : block_any;
     J.n_acc = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
     int cores = xor_simd_max_threads();
@@ -447,30 +471,25 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     if (J.threads > J.n_blocks) J.threads = (int)J.n_blocks;
 
     /* every byte count below is checked against overflow before it is computed */
-    if (!xor_mul_within(J.n_pad, n_in + n_out + 1, XOR_MAX_DOUBLES) ||
-        !xor_mul_within(J.n_blocks, J.n_acc, XOR_MAX_DOUBLES / LANES) ||
+    int64_t n_data = layout_len(J.n_pad, n_in, n_out);
+    if (n_data < 0 || !xor_mul_within(J.n_blocks, J.n_acc, XOR_MAX_DOUBLES / LANES) ||
         !xor_mul_within(J.threads, n_hidden + n_out + 8, XOR_MAX_DOUBLES / LANES))
         return XOR_ERR_NOMEM;
-    size_t data = (size_t)((n_in + n_out + 1) * J.n_pad) * sizeof(double);
+    if (layout && n_layout != n_data) return XOR_ERR_SIZE;
+    size_t data = layout ? 0 : (size_t)n_data * sizeof(double); /* a multiple of 32 bytes: n_pad is */
     size_t acc = (size_t)(J.n_blocks * J.n_acc) * sizeof(vd);
     J.work_stride = (n_hidden + n_out + 3) / 4 * 4 + 4; /* whole 128-byte lines, plus one line of padding */
     size_t work = (size_t)(J.threads * J.work_stride) * sizeof(vd);
     size_t sqs = (size_t)J.n_blocks * sizeof(double);
     char *mem = NULL;
     if (posix_memalign((void **)&mem, 64, data + acc + work + sqs) != 0) return XOR_ERR_NOMEM;
-    double *Xt = (double *)mem, *Yt = Xt + n_in * J.n_pad, *mask = Yt + n_out * J.n_pad;
+    if (!layout) lay_out((double *)mem, X, Y, n_samples, J.n_pad, n_in, n_out);
+    J.Xt = layout ? layout : (const double *)mem;
+    J.Yt = J.Xt + n_in * J.n_pad;
+    J.mask = J.Yt + n_out * J.n_pad;
     J.acc = (vd *)(mem + data);
     J.work = (vd *)(mem + data + acc);
     J.sq = (double *)(mem + data + acc + work);
-    memset(mem, 0, data);
-    for (int64_t s = 0; s < n_samples; s++) {
-        for (int64_t i = 0; i < n_in; i++) Xt[i * J.n_pad + s] = X[s * n_in + i];
-        for (int64_t k = 0; k < n_out; k++) Yt[k * J.n_pad + s] = Y[s * n_out + k];
-        mask[s] = 1.0;
-    }
-    J.Xt = Xt;
-    J.Yt = Yt;
-    J.mask = mask;
 
     if (is_241 && J.n_blocks == 1)
         train_241(&J);
@@ -480,12 +499,40 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
     return XOR_OK;
 }
 
+int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
+                   double *w2, int64_t w2_len, double *b2, int64_t b2_len,
+                   double *losses, int64_t losses_len, double *final_loss,
+                   const double *X, int64_t X_len, const double *Y, int64_t Y_len,
+                   int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
+                   int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads) {
+    return train(w1, w1_len, b1, b1_len, w2, w2_len, b2, b2_len, losses, losses_len, final_loss, X, X_len, Y, Y_len,
+                 n_samples, n_in, n_hidden, n_out, epochs, lr, loss_kind, record_every, max_threads, NULL, 0);
+}
+
 int xor_simd_run(const xor_train_args *a, int64_t epochs, int64_t record_every, double *losses, int64_t losses_len) {
     if (!a) return XOR_ERR_ARG;
-    return xor_simd_train(a->w1, a->w1_len, a->b1, a->b1_len, a->w2, a->w2_len, a->b2, a->b2_len, losses, losses_len,
-                          a->final_loss, a->X, a->X_len, a->Y, a->Y_len, a->n_samples, a->n_in, a->n_hidden,
-                          a->n_out, epochs, a->lr, a->loss_kind, record_every, a->max_threads);
+    return train(a->w1, a->w1_len, a->b1, a->b1_len, a->w2, a->w2_len, a->b2, a->b2_len, losses, losses_len,
+                 a->final_loss, a->X, a->X_len, a->Y, a->Y_len, a->n_samples, a->n_in, a->n_hidden, a->n_out, epochs,
+                 a->lr, a->loss_kind, record_every, a->max_threads, a->layout, a->layout_len);
 }
+
+double *xor_simd_layout_new(const xor_train_args *a, int64_t *len) {
+    if (!a || !len || a->max_threads < 0) return NULL;
+    if (xor_check_train_args(a->w1, a->w1_len, a->b1, a->b1_len, a->w2, a->w2_len, a->b2, a->b2_len, NULL, 0,
+                             a->final_loss, a->X, a->X_len, a->Y, a->Y_len, a->n_samples, a->n_in, a->n_hidden,
+                             a->n_out, 0, a->lr, a->loss_kind, 0) != XOR_OK)
+        return NULL;
+    job_t J = {0};
+    blocking(&J, a->n_samples);
+    int64_t n = layout_len(J.n_pad, a->n_in, a->n_out);
+    double *layout = NULL;
+    if (n < 0 || posix_memalign((void **)&layout, 64, (size_t)n * sizeof(double)) != 0) return NULL;
+    lay_out(layout, a->X, a->Y, a->n_samples, J.n_pad, a->n_in, a->n_out);
+    *len = n;
+    return layout;
+}
+
+void xor_simd_layout_free(double *layout) { free(layout); }
 
 ALWAYS_INLINE void forward_loop(double *out, const double *Xt, const double *w1, const double *b1,
                                 const double *w2, const double *b2, vd *h, int64_t n_samples, int64_t n_pad,

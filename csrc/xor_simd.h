@@ -18,8 +18,17 @@ int xor_simd_train(double *w1, int64_t w1_len, double *b1, int64_t b1_len,
                    int64_t n_samples, int64_t n_in, int64_t n_hidden, int64_t n_out,
                    int64_t epochs, double lr, int loss_kind, int64_t record_every, int max_threads);
 
-/* xor_simd_train with its arguments prepared once in *a (max_threads included); the rest per call. */
+/* xor_simd_train with its arguments prepared once in *a (max_threads included); the rest per call. With
+ * a->layout set, the samples are read from it, as xor_simd_layout_new laid them out, instead of being laid out
+ * again: XOR_ERR_SIZE if a->layout_len is not the length the sizes give. */
 int xor_simd_run(const xor_train_args *a, int64_t epochs, int64_t record_every, double *losses, int64_t losses_len);
+
+/* X and Y of *a laid out as the kernel reads them (transposed, padded, with the padding's mask), for a caller
+ * that trains on the same samples call after call (a Trainer, whose X and Y never change): set a->layout to it
+ * and a->layout_len to *len. NULL, without allocating, if *a fails xor_simd_run's checks or memory runs out.
+ * Free it with xor_simd_layout_free once no call can use it. */
+double *xor_simd_layout_new(const xor_train_args *a, int64_t *len);
+void xor_simd_layout_free(double *layout);
 
 /* Network outputs for every sample: out (n_samples, n_out), through the same vector exp and FMA. */
 int xor_simd_forward(double *out, int64_t out_len,

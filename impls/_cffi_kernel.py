@@ -28,6 +28,9 @@ class Kernel:
         self.train_fn = getattr(self.lib, spec.prefix + "_train")
         self.forward_fn = getattr(self.lib, spec.prefix + "_forward")
         self.run_fn = getattr(self.lib, spec.prefix + "_run")
+        # c-simd's: its samples laid out once per trainer rather than on every call (None where a kernel has none)
+        self.layout_new = getattr(self.lib, spec.prefix + "_layout_new", None)
+        self.layout_free = getattr(self.lib, spec.prefix + "_layout_free", None)
         self.threads = spec.threads
         self.info = json.loads(self.ffi.string(self.lib.xor_build_info()).decode())
         self.info["compiler"] = self.ffi.string(self.lib.xor_compiler()).decode()
@@ -40,8 +43,9 @@ class Kernel:
         assert (self.lib.XOR_LOSS_MSE, self.lib.XOR_LOSS_SSE) == (LOSS_KIND["mse"], LOSS_KIND["sse"])
 
     def prepare(self, job, max_threads=0, entry=None):
-        """Backend._prepare for a C backend: the arguments of a training call prepared once in an xor_train_args,
-        and run(epochs, record_every, losses) -> final loss calling the kernel's *_run entry point with them.
+        """Backend._prepare for a C backend: the arguments of a training call prepared once in an xor_train_args
+        (with c-simd's samples laid out as its kernel reads them), and run(epochs, record_every, losses) -> final
+        loss calling the kernel's *_run entry point with them.
         run.bare(epochs) gives the kernel's *_train entry point with every argument prepared, as the boundary
         benchmark times it. entry: the address of a training function compiled elsewhere (an xor_train_fn, as
         Numba's @cfunc gives it) to run instead of the kernel, through xor_call_train."""
@@ -57,6 +61,16 @@ class Kernel:
         for n, buf in buffers.items():
             fields[n], fields[n + "_len"] = buf, getattr(job, n).size
         args = self.ffi.new("xor_train_args *", fields)
+        layout = None
+        if self.layout_new is not None and entry is None:  # X and Y laid out now, for every call of this run
+            n = self.ffi.new("int64_t *")
+            layout = self.layout_new(args, n)
+            if layout == NULL:  # arguments the call will refuse anyway, or no memory: laid out per call, as before
+                layout = None
+            else:
+                layout = self.ffi.gc(layout, self.layout_free)
+                args.layout, args.layout_len = layout, n[0]
+                fields.update(layout=layout, layout_len=n[0])
         args_no_loss = self.ffi.new("xor_train_args *", {**fields, "final_loss": NULL})
 
         def run(epochs, record_every, losses, want_loss=True):
@@ -77,6 +91,7 @@ class Kernel:
                                    fields["loss_kind"], 0, *threads)
 
         run.bare = bare
+        run.layout = layout  # alive as long as run is: args and args_no_loss point into it
         return run
 
     def forward(self, job, out) -> None:

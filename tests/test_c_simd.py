@@ -101,3 +101,47 @@ def test_info_says_what_it_trades():
     info = xorbench.get_backend("c-simd").info()
     assert info["fma"] == "yes" and "-ffp-contract=fast" in info["cflags"] and "-ffast-math" not in info["cflags"]
     assert "threads" in info and "exp" in info and info["simd"]
+
+
+@pytest.mark.parametrize("n, hidden, bias", [(4, 4, True), (7, 4, False), (3 * PARALLEL_MIN + 37, 4, True),
+                                             (2 * PARALLEL_MIN + 5, 3, True)])
+def test_samples_laid_out_once_give_the_bits_of_a_call_that_lays_them_out(n, hidden, bias):
+    """A trainer lays its samples out once (xor_simd_layout_new) and every call reads them from there; the kernel's
+    own entry point, xor_simd_train, lays them out on every call: two calls of each, the same bits."""
+    X, Y = xorbench.xor_dataset() if n == 4 else xorbench.noisy_xor(n, seed=5)
+    p = xorbench.init_params(2, hidden, 1, seed=4, bias=bias)
+    once, each = (backend(0).trainer(p, X, Y, lr=0.5) for _ in range(2))
+    assert once.kernel.layout is not None
+    for _ in range(2):
+        loss = once.kernel(6, 0, np.empty(0))
+        fn, args = each.kernel.bare(6)
+        assert fn(*args) == 0 and args[10][0] == loss  # args[10]: final_loss
+    assert [a.tobytes() for a in once.params.arrays().values()] == \
+        [a.tobytes() for a in each.params.arrays().values()]
+
+
+def test_a_laid_out_run_checks_the_layouts_length():
+    """xor_simd_run reads a->layout only if a->layout_len is the length the sizes give; xor_simd_layout_new
+    refuses the arguments xor_simd_run would refuse, returning NULL."""
+    ffi, lib = K.ffi, K.lib
+    p = xorbench.init_params(seed=0)
+    X, Y = xorbench.xor_dataset()
+    w1, b1, w2, b2 = (np.array(a) for a in (p.w1, p.b1, p.w2, p.b2))
+    fb = ffi.from_buffer
+    final = ffi.new("double *")
+    fields = dict(w1=fb("double[]", w1), w1_len=8, b1=fb("double[]", b1), b1_len=4, w2=fb("double[]", w2), w2_len=4,
+                  b2=fb("double[]", b2), b2_len=1, final_loss=final, X=fb("double[]", X), X_len=8,
+                  Y=fb("double[]", Y), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0)
+    n = ffi.new("int64_t *")
+    for bad in (dict(X_len=9), dict(n_samples=5), dict(lr=0.0), dict(max_threads=-1)):
+        assert lib.xor_simd_layout_new(ffi.new("xor_train_args *", {**fields, **bad}), n) == ffi.NULL, bad
+    layout = ffi.gc(lib.xor_simd_layout_new(ffi.new("xor_train_args *", fields), n), lib.xor_simd_layout_free)
+    assert layout != ffi.NULL and n[0] == 4 * (2 + 1 + 1)  # Xt, Yt and the mask, one vector of samples each
+    assert list(layout[0:n[0]]) == [*X[:, 0], *X[:, 1], *Y[:, 0], 1.0, 1.0, 1.0, 1.0]
+    saved = w1.copy()
+    for wrong in (n[0] - 1, n[0] + 1, 0):
+        args = ffi.new("xor_train_args *", {**fields, "layout": layout, "layout_len": wrong})
+        assert lib.xor_simd_run(args, 3, 0, ffi.NULL, 0) == lib.XOR_ERR_SIZE
+    assert np.array_equal(w1, saved)
+    args = ffi.new("xor_train_args *", {**fields, "layout": layout, "layout_len": n[0]})
+    assert lib.xor_simd_run(args, 3, 0, ffi.NULL, 0) == lib.XOR_OK and np.isfinite(final[0])

@@ -1,7 +1,8 @@
 /*
  * ubsan_driver.c: runs both C kernels (csrc/xor_net.c, csrc/xor_simd.c) through their paths, for
- * tests/test_ubsan.py, which compiles it with them under -fsanitize=undefined -fno-sanitize-recover=all: any
- * undefined behaviour ends the run with a report. Prints "ok" at the end.
+ * tests/test_ubsan.py, which compiles it with them under -fsanitize=undefined,address
+ * -fno-sanitize-recover=all: any undefined behaviour, out-of-bounds access or leak ends the run with a report.
+ * Prints "ok" at the end.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,17 @@ int main(void) {
                     for (int threads = 1; threads <= 2; threads++)
                         failures += xor_simd_train(w1, 2 * H, pb1, nb, w2, H, pb2, bias, losses, 3, &final, X, 2 * n,
                                                    Y, n, n, 2, H, 1, 3, 1.0, XOR_LOSS_SSE, 1, threads) != XOR_OK;
+                    /* the samples laid out once, as a Trainer does, and read by xor_simd_run on 1 and 2 threads */
+                    xor_train_args a = {.w1 = w1, .w1_len = 2 * H, .b1 = pb1, .b1_len = nb, .w2 = w2, .w2_len = H,
+                                        .b2 = pb2, .b2_len = bias, .final_loss = &final, .X = X, .X_len = 2 * n,
+                                        .Y = Y, .Y_len = n, .n_samples = n, .n_in = 2, .n_hidden = H, .n_out = 1,
+                                        .lr = 1.0, .loss_kind = XOR_LOSS_MSE};
+                    double *layout = xor_simd_layout_new(&a, &a.layout_len);
+                    failures += layout == NULL;
+                    a.layout = layout;
+                    for (a.max_threads = 1; a.max_threads <= 2; a.max_threads++)
+                        failures += xor_simd_run(&a, 3, 1, losses, 3) != XOR_OK;
+                    xor_simd_layout_free(layout);
                     double *out = malloc(sizeof(double) * n);
                     failures += xor_net_forward(out, n, w1, 2 * H, pb1, nb, w2, H, pb2, bias, X, 2 * n, n, 2, H, 1)
                                 != XOR_OK;
