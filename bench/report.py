@@ -117,6 +117,11 @@ def notebook_table(run: Run) -> Table | None:
                  ["notebook-numpy is the notebook's own code, transcribed in bench/notebook_baseline.py."])
 
 
+def _difference(us: float) -> str:
+    """A difference of two timings in µs; one below zero is noise, shown as ≈0 with its value."""
+    return f"{us:.2f}" if us >= 0 else f"≈0 ({us:.2f})"
+
+
 def boundary_table(run: Run) -> Table | None:
     pts = {p.backend: p for p in run.by_kind("boundary")}
     if not pts:
@@ -124,15 +129,17 @@ def boundary_table(run: Run) -> Table | None:
     rows = []
     for b in [b for b in run.backends if b in pts]:
         e = pts[b].extra
-        rows.append([b, f"{e['step1_us']:.2f}", f"{e['bare0_us']:.2f}", f"{e['bare1_us'] - e['bare0_us']:.2f}",
-                     f"{e['step1_us'] - e['bare1_us']:.2f}", e["bare_via"], f"{e['train1_us']:.1f}", _flag(pts[b])])
+        rows.append([b, f"{e['step1_us']:.2f}", f"{e['bare0_us']:.2f}", _difference(e['bare1_us'] - e['bare0_us']),
+                     _difference(e['step1_us'] - e['bare1_us']), e["bare_via"], f"{e['train1_us']:.1f}",
+                     _flag(pts[b])])
     notes = ["step(1): one epoch through a Trainer, whose arguments were validated and copied once (the C backends "
              "call their kernel's *_run entry point with the arguments prepared in one struct). Bare call: the "
              "kernel with every argument prepared (for cffi and ctypes, the foreign call of its *_train entry point "
              "alone, all 23 arguments ready). One epoch of work: "
              "the bare call for one epoch less the bare call for none. Python-side: step(1) less the bare call for "
              "one epoch. train(epochs=1): the one-shot API, which validates, copies and builds a result every call. "
-             "All timed the same way: the best of 5 timings of many calls."]
+             "All timed the same way: the best of 5 timings of many calls; a difference below zero (≈0) is smaller "
+             "than the timings' noise."]
     c = pts.get("c")
     if c:
         base = c.extra["bare1_us"]

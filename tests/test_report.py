@@ -490,3 +490,14 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
     proc.stdout.close()  # long before the child, still importing, writes a line
     err = proc.stderr.read().decode()
     assert proc.wait() == 141 and err == ""
+
+
+def test_a_difference_below_zero_is_shown_as_noise():
+    """Python-side is step(1) less the bare call: two best-of timings whose difference can fall below zero when it
+    is smaller than their noise. The table says ≈0 and keeps the value, never a bare negative time."""
+    run = results.load(BASE)
+    p = next(p for p in run.by_kind("boundary") if p.backend == "c")
+    p.extra.update(step1_us=1.8, bare1_us=2.0)
+    boundary = report.boundary_table(run).md()
+    assert row(boundary, "c")[3:5] == ["1.00", "≈0 (-0.20)"]
+    assert "a difference below zero (≈0) is smaller than the timings' noise" in boundary
