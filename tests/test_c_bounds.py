@@ -41,6 +41,20 @@ def call_train(w1=None, b1=None, w2=None, b2=None, losses=None, X=None, Y=None, 
     return train_fn(*args, *sizes, epochs, lr, loss, record_every, *extra), final[0]
 
 
+def xor_args_fields(ffi):
+    """The fields of an xor_train_args for canonical XOR (seed-0 parameters, mse, lr 1), the w1 array they point
+    into, the final-loss cell, and (X, Y); the arrays stay alive as long as the fields do."""
+    p = xorbench.init_params(seed=0)
+    X, Y = xorbench.xor_dataset()
+    w1, b1, w2, b2 = (np.array(a) for a in (p.w1, p.b1, p.w2, p.b2))
+    fb = ffi.from_buffer
+    final = ffi.new("double *")
+    fields = dict(w1=fb("double[]", w1), w1_len=8, b1=fb("double[]", b1), b1_len=4, w2=fb("double[]", w2), w2_len=4,
+                  b2=fb("double[]", b2), b2_len=1, final_loss=final, X=fb("double[]", X), X_len=8,
+                  Y=fb("double[]", Y), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0)
+    return fields, w1, final, (X, Y)
+
+
 def test_valid_call_succeeds():
     rc, final = call_train()
     assert rc == lib.XOR_OK and np.isfinite(final)
@@ -91,15 +105,8 @@ def test_run_entry_point_checks_its_prepared_arguments(entry):
         run_fn, extra_fields = lib.xor_call_train, dict(entry=ffi.cast("xor_train_fn", numba_impl._entry()[1]))
         assert run_fn(ffi.new("xor_train_args *", {}), 3, 0, ffi.NULL, 0) == lib.XOR_ERR_ARG  # no entry
     assert run_fn(ffi.NULL, 3, 0, ffi.NULL, 0) == lib.XOR_ERR_ARG
-    p = xorbench.init_params(seed=0)
-    X0, Y0 = xorbench.xor_dataset()
-    w1, b1, w2, b2 = (np.array(a) for a in (p.w1, p.b1, p.w2, p.b2))
-    fb = ffi.from_buffer
-    final = ffi.new("double *")
-    fields = dict(w1=fb("double[]", w1), w1_len=8, b1=fb("double[]", b1), b1_len=4, w2=fb("double[]", w2), w2_len=4,
-                  b2=fb("double[]", b2), b2_len=1, final_loss=final, X=fb("double[]", X0), X_len=8,
-                  Y=fb("double[]", Y0), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0,
-                  **extra_fields)
+    fields, w1, final, _ = xor_args_fields(ffi)
+    fields.update(extra_fields)
     assert run_fn(ffi.new("xor_train_args *", fields), 3, 0, ffi.NULL, 0) == lib.XOR_OK and np.isfinite(final[0])
     saved = w1.copy()
     for bad in (dict(X_len=9), dict(n_samples=5), dict(w1_len=7), dict(lr=float("nan")), dict(loss_kind=7)):

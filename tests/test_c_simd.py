@@ -123,15 +123,10 @@ def test_samples_laid_out_once_give_the_bits_of_a_call_that_lays_them_out(n, hid
 def test_a_laid_out_run_checks_the_layouts_length():
     """xor_simd_run reads a->layout only if a->layout_len is the length the sizes give; xor_simd_layout_new
     refuses the arguments xor_simd_run would refuse, returning NULL."""
+    from tests.test_c_bounds import xor_args_fields
+
     ffi, lib = K.ffi, K.lib
-    p = xorbench.init_params(seed=0)
-    X, Y = xorbench.xor_dataset()
-    w1, b1, w2, b2 = (np.array(a) for a in (p.w1, p.b1, p.w2, p.b2))
-    fb = ffi.from_buffer
-    final = ffi.new("double *")
-    fields = dict(w1=fb("double[]", w1), w1_len=8, b1=fb("double[]", b1), b1_len=4, w2=fb("double[]", w2), w2_len=4,
-                  b2=fb("double[]", b2), b2_len=1, final_loss=final, X=fb("double[]", X), X_len=8,
-                  Y=fb("double[]", Y), Y_len=4, n_samples=4, n_in=2, n_hidden=4, n_out=1, lr=1.0, loss_kind=0)
+    fields, w1, final, (X, Y) = xor_args_fields(ffi)
     n = ffi.new("int64_t *")
     for bad in (dict(X_len=9), dict(n_samples=5), dict(lr=0.0), dict(max_threads=-1)):
         assert lib.xor_simd_layout_new(ffi.new("xor_train_args *", {**fields, **bad}), n) == ffi.NULL, bad
