@@ -175,8 +175,7 @@ class Run:
 
     @property
     def timing(self) -> str:
-        """What one timed call is, a key of profiles.TIMINGS: files from before loop timing have "train"."""
-        return self.machine.get("profile", {}).get("timing", "train")
+        return _timing(self.machine)
 
     @property
     def backends(self) -> list:
@@ -189,6 +188,11 @@ class Run:
         out = {n: f["reason"] for n, f in self.machine.get("backends", {}).items() if not f.get("available", True)}
         out.update(self.xorbench.get("excluded", {}))
         return out
+
+
+def _timing(machine: dict) -> str:
+    """What one timed call is, a key of profiles.TIMINGS: files from before loop timing record none, "train"."""
+    return machine.get("profile", {}).get("timing", "train")
 
 
 def _need(cond: bool, path: str, what: str) -> None:
@@ -327,7 +331,7 @@ def load(path: str) -> Run:
           "machine_info.xorbench.backends is not an object of objects")
     for key in ("versions", "threads", "profile"):
         _need(isinstance(machine.get(key, {}), dict), path, f"machine_info.xorbench.{key} is not an object")
-    timing = machine.get("profile", {}).get("timing", "train")
+    timing = _timing(machine)
     _need(timing in TIMINGS, path, f"unknown timing {timing!r} in machine_info.xorbench.profile; a newer xorbench "
                                    "wrote it")
     _need(xb.get("label") is None or isinstance(xb.get("label"), str), path, "xorbench.label is not a string")
