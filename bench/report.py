@@ -8,7 +8,7 @@ import os
 import re
 
 from xorbench.bench.profiles import TIMINGS
-from xorbench.bench.results import NOISE_CV, PAIR_FIELDS, Run, paired_ratio, speedup, write_atomic
+from xorbench.bench.results import NOISE_CV, PAIR_FIELDS, TOLD_APART, Run, paired_ratio, speedup, write_atomic
 from xorbench.impls.registry import PEERS, REFERENCE
 
 TRADES = ("fma", "simd", "threads", "exp", "fastmath")
@@ -263,26 +263,41 @@ def sweep_series(run: Run, kind: str, fixed: int | None = None):
     return {b: sorted(series[b], key=lambda t: t[0]) for b in order}
 
 
-def crossovers(series, xname: str) -> list[str]:
-    """Sentences for every pair of backends whose order in samples/s flips between two sweep points."""
-    out = []
+def _order(p, q) -> float:
+    """log(p's samples/s over q's), or 0 where the two are level: the ratio within TOLD_APART of 1, or its 95%
+    interval holding 1 (a tie). Points without rounds to resample (no interval) are ordered by their medians."""
+    r, lo, hi = speedup(p, q, "sample")
+    return 0.0 if abs(math.log(r)) <= math.log1p(TOLD_APART) or lo <= 1 <= hi else math.log(r)
+
+
+def crossovers(series, xname: str) -> tuple[list[str], int]:
+    """Sentences for every pair of backends whose order in samples/s flips between two sweep points where they are
+    told apart (_order), level points in between skipped; and how many flips at level points were left out."""
+    out, within_noise = [], 0
     names = list(series)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            ra = {x: p.samples_per_s for x, p in series[a]}
-            rb = {x: p.samples_per_s for x, p in series[b]}
-            xs = sorted(set(ra) & set(rb))
-            for x0, x1 in zip(xs, xs[1:]):
-                d0, d1 = math.log(ra[x0] / rb[x0]), math.log(ra[x1] / rb[x1])
-                if d0 == 0 or d0 * d1 >= 0:
+            pa, pb = dict(series[a]), dict(series[b])
+            xs = sorted(set(pa) & set(pb))
+            raw = [math.log(pa[x].samples_per_s / pb[x].samples_per_s) for x in xs]
+            flips = sum(d0 * d1 < 0 for d0, d1 in zip(raw, raw[1:]))
+            if not flips:
+                continue  # the order never changes: no interval needed
+            told = [(x, _order(pa[x], pb[x])) for x in xs]
+            told = [(x, d) for x, d in told if d != 0]
+            found = 0
+            for (x0, d0), (x1, d1) in zip(told, told[1:]):
+                if d0 * d1 >= 0:
                     continue
+                found += 1
                 winner, loser = (a, b) if d1 > 0 else (b, a)
                 # where the log speed ratio crosses zero, interpolated on a log axis
                 t = d0 / (d0 - d1)
                 at = math.exp(math.log(x0) + t * (math.log(x1) - math.log(x0)))
                 out.append(f"{winner} overtakes {loser} between {xname}={x0} and {xname}={x1} "
                            f"(≈ {xname}={at:.0f} by log interpolation).")
-    return out
+            within_noise += max(flips - found, 0)
+    return out, within_noise
 
 
 def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
@@ -305,7 +320,13 @@ def sweep_table(run: Run, kind: str, fixed: int | None = None) -> Table | None:
         rows.append(row)
     title = ("Batch sweep (hidden 4, lr 0.1): samples/s (epochs/s)" if kind == "batch"
              else f"Hidden-width sweep (N={fixed}, lr 0.1): samples/s (epochs/s)")
-    notes = crossovers(series, xname) or [f"No crossovers: the order of backends is the same at every {xname}."]
+    notes, within_noise = crossovers(series, xname)
+    notes = notes or [f"No crossovers: the order of backends is the same at every {xname} where it is told apart."]
+    if within_noise:
+        notes.append(f"{within_noise} more swap(s) of order between neighbouring points left out: at one point or "
+                     f"both the two were level (within {TOLD_APART:.0%}, or a 95% interval holding 1), closer than "
+                     "points timed apart can be told apart. A crossover is stated only between points where the "
+                     "order is clear, level points in between skipped.")
     if any(p.noise() for s in series.values() for _, p in s):
         notes.append("⚠ marks a noisy point.")
     return Table(title, [xname, *series, "fastest"], rows, notes)

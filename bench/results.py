@@ -14,6 +14,9 @@ from xorbench.bench.profiles import TIMINGS
 RUN_SCHEMA = "xorbench-run/1"
 NOISE_CV = 0.10  # coefficient of variation above which a benchmark is flagged noisy
 MIN_ROUNDS = 5  # fewer rounds than this is flagged too
+#: two points timed apart (at different moments, not interleaved) are in order only when their speeds differ by more
+#: than this, beyond their 95% interval: a shared VM's speed drifts that much between benchmarks with nothing changed
+TOLD_APART = 0.05
 #: interleaved benchmarks: kind -> (the reference's seconds per round, its epochs per call); backend_s and K
 #: are the backend's. plain_pair: against the plain -ffast-math loop; simd_pair: against c-simd on one thread;
 #: threads_pair: the backend on every core against itself on one thread (and, where twins ran, that one-thread

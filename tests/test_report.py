@@ -57,6 +57,29 @@ def test_report_states_the_crossover(written):
     assert "overtakes c" not in md and "c overtakes" not in md
 
 
+def _sweep_point(backend, n, per_call_s, spread=0.001):
+    """A batch-sweep point of 20 rounds around per_call_s (K=1), spread as a fraction of it."""
+    data = [per_call_s * (1 + spread * ((i % 5) - 2) / 2) for i in range(20)]
+    return n, results.Point(f"batch[{backend}-{n}]", "batch", backend, n, 4, 1, per_call_s, min(data), max(data),
+                            per_call_s, 0.0, 20, data)
+
+
+def test_crossovers_skip_swaps_within_noise_and_level_points():
+    # a and b: the same speed at every N (a swap of order of 0.2%, inside TOLD_APART); c: behind a by 20% at N=4,
+    # level with it at N=16, ahead by 20% at N=64: one crossover, stated between N=4 and N=64
+    series = {"a": [_sweep_point("a", n, 1.0 * n) for n in (4, 16, 64)],
+              "b": [_sweep_point("b", n, n * (1.002 if n == 16 else 0.998)) for n in (4, 16, 64)],
+              "c": [_sweep_point("c", n, n * {4: 1.2, 16: 1.01, 64: 1 / 1.2}[n]) for n in (4, 16, 64)]}
+    sentences, left_out = report.crossovers(series, "N")
+    assert not any(s.startswith(("a overtakes b", "b overtakes a")) for s in sentences)
+    assert "c overtakes a between N=4 and N=64 (≈ N=16 by log interpolation)." in sentences
+    assert "c overtakes b between N=4 and N=64 (≈ N=16 by log interpolation)." in sentences
+    assert len(sentences) == 2 and left_out == 2  # a and b swap twice, both times within noise
+    # told apart, the same swap is stated
+    series["b"] = [_sweep_point("b", n, n * (1.25 if n == 16 else 0.8)) for n in (4, 16, 64)]
+    assert "a overtakes b between N=4 and N=16 (≈ N=8 by log interpolation)." in report.crossovers(series, "N")[0]
+
+
 def test_report_flags_noise(written):
     md = (written[0] / "report.md").read_text()
     assert row(md, "numba")[7] == "⚠ noisy: CV 19% > 10%"
