@@ -157,6 +157,42 @@ def train_241_ran(params, X, Y, kw):
     return True
 
 
+def test_units_path_is_for_wide_layers_and_small_batches():
+    """train_units from UNITS_WIDE units at any batch, or more than four and at least the batch; below
+    PARALLEL_MIN only (never threaded)."""
+    assert nf.units_innermost(4, 5) and nf.units_innermost(16, 16) and nf.units_innermost(2048, nf.UNITS_WIDE)
+    assert not nf.units_innermost(4, 4) and not nf.units_innermost(3, 3) and not nf.units_innermost(17, 16)
+    assert not nf.units_innermost(nf.PARALLEL_MIN, 4 * nf.PARALLEL_MIN)
+
+
+@pytest.mark.parametrize("sizes, n", [((2, 8, 1), 4), ((3, 64, 2), 17), ((1, 5, 3), 1), ((2, 70, 1), 300)])
+@pytest.mark.parametrize("bias,loss", [(True, "mse"), (False, "sse")])
+def test_units_path_matches_the_reference(sizes, n, bias, loss):
+    """These run train_units (calling it directly gives the backend's bits, w2 written back from its transposed
+    copy; odd batches get a zero-weight row), held to the fast tolerance like the other paths."""
+    rng = np.random.default_rng(n)
+    X = rng.uniform(-1, 1, (n, sizes[0]))
+    Y = rng.uniform(0, 1, (n, sizes[2]))
+    params = xorbench.init_params(*sizes, seed=3, bias=bias)
+    # sse's gradients are N * n_out times mse's: at lr 0.5 the 3-64-2 run turns chaotic (every path of the
+    # backend then leaves the reference by far more than rounding); 0.05 keeps it a descent
+    epochs = 1500 if n * sizes[1] < 2000 else 40  # the reference is slow on 300 samples of 70 units
+    kw = dict(epochs=epochs, lr=0.5 if loss == "mse" else 0.05, loss=loss, record_every=epochs // 15)
+    got = xorbench.get_backend("numba-fast").train(params, X, Y, **kw)
+    ref = xorbench.get_backend("python").train(params, X, Y, **kw)
+    assert params_rel_err(got.params, ref.params) <= LONG_RUN_RTOL["fast"]
+    np.testing.assert_allclose(got.losses, ref.losses, rtol=LONG_RUN_RTOL["fast"])
+    assert got.loss == pytest.approx(ref.loss, rel=LONG_RUN_RTOL["fast"])
+    w1, w2 = params.w1.copy(), params.w2.copy()
+    b1, b2 = (params.b1.copy(), params.b2.copy()) if bias else (nf._NO_BIAS, nf._NO_BIAS)
+    assert nf.units_innermost(n, sizes[1])
+    losses = np.empty(len(got.losses))
+    loss_direct = nf.train_units(w1, b1, w2, b2, losses, *nf.rows(X, Y), epochs, kw["lr"], loss == "mse",
+                                 kw["record_every"], bias, True)
+    assert (w1.tobytes(), w2.tobytes(), losses.tobytes(), loss_direct) == \
+        (got.params.w1.tobytes(), got.params.w2.tobytes(), got.losses.tobytes(), got.loss)
+
+
 def test_241_loop_aligns_its_code_and_stack_frame():
     """The 2-4-1 loop (chunk_241, which train_241 and train_241_threaded's prange body both call) starts at a
     64-byte boundary wherever the JIT or Numba's cache loads it, so its loops sit the same way across fetch
