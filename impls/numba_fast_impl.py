@@ -271,9 +271,9 @@ def in_order(sq):
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
 def block_range(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
-                has_bias, n_padded):
-    """Blocks first to stop - 1, one after the other, with the scratch hidden, d_out, d_z1; n_padded is Xt.shape[1]
-    (a constant where the caller knows it, see train_serial)."""
+                has_bias):
+    """Blocks first to stop - 1, one after the other, with the scratch hidden, d_out, d_z1."""
+    n_padded = Xt.shape[1]
     for b in range(first, stop):
         start = b * BLOCK
         block(dw1, db1, dw2, db2, sq, b, hidden, d_out, d_z1, Xt, Yt, mask, start, min(BLOCK, n_padded - start),
@@ -289,7 +289,7 @@ def blocks(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mas
     checks described in block may have been the whole cause.) A call per epoch would cost smaller
     batches up to half their speed (2-3-1, N=8), so below PARALLEL_MIN block_range is inlined."""
     block_range(dw1, db1, dw2, db2, sq, first, stop, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
-                has_bias, Xt.shape[1])
+                has_bias)
 
 
 @njit(fastmath=FLAGS, error_model="numpy", parallel=True)  # not inlined: see the docstring
@@ -315,12 +315,12 @@ def epoch_parallel(dw1, db1, dw2, db2, sq, Xt, Yt, mask, w1, b1, w2, b2, scale, 
 
 
 @njit(fastmath=FLAGS, error_model="numpy", inline="always")
-def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss, threaded,
-               n_padded):
-    """Shared by train_serial and train_threaded; `threaded` picks the epoch, and only prange differs; n_padded is
-    Xt.shape[1]. Returns the final loss, or nan without its pass if not want_loss."""
+def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss, threaded):
+    """Shared by train_serial and train_threaded; `threaded` picks the epoch, and only prange differs. Returns
+    the final loss, or nan without its pass if not want_loss."""
     n_in, n_hidden = w1.shape
     n_out = w2.shape[1]
+    n_padded = Xt.shape[1]
     count = Yt.shape[0] * int(mask.sum())
     scale = 2.0 / count if mse else 2.0
     n_blocks = (n_padded + BLOCK - 1) // BLOCK
@@ -341,7 +341,7 @@ def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_eve
                    has_bias)
         else:
             block_range(dw1, db1, dw2, db2, sq, 0, n_blocks, hidden, d_out, d_z1, Xt, Yt, mask, w1, b1, w2, b2, scale,
-                        has_bias, n_padded)
+                        has_bias)
         if e == epochs:
             break
         step(w1, b1, w2, b2, dw1, db1, dw2, db2, lr, has_bias)
@@ -356,19 +356,14 @@ def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_eve
 
 @njit(fastmath=FLAGS, error_model="numpy", cache=True)
 def train_serial(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss):
-    """One thread. Four samples (canonical XOR's batch) get loops of exactly four, as in train_241: with an unknown
-    count, LLVM's vector loop wants more samples than that and four go to its scalar remainder."""
-    if Xt.shape[1] == 4:
-        return train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss,
-                          False, 4)
     return train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss,
-                      False, Xt.shape[1])
+                      False)
 
 
 @njit(fastmath=FLAGS, error_model="numpy", parallel=True, cache=True)
 def train_threaded(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss):
     return train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss,
-                      True, Xt.shape[1])
+                      True)
 
 
 def units_innermost(n_samples, n_hidden):
