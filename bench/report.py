@@ -779,7 +779,9 @@ def write(runs: list[Run], folder: str) -> list[str]:
              ".scroll{overflow-x:auto;max-width:100%}"
              "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;"
              "text-align:left;vertical-align:top}td.num{text-align:right;white-space:nowrap}"
-             ".note{color:#555;font-size:.9em}img{max-width:100%;height:auto}")
+             ".note{color:#555;font-size:.9em}img{max-width:100%;height:auto}"
+             # on a narrow screen a table scrolls in its box rather than squeezing a text column to a word a line
+             "@media (max-width:40em){td,th{min-width:6em}}")
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>xorbench speed report</title>"
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
