@@ -11,7 +11,7 @@ from xorbench.bench.profiles import TIMINGS
 from xorbench.bench.results import NOISE_CV, PAIR_FIELDS, TOLD_APART, Run, paired_ratio, speedup, write_atomic
 from xorbench.impls.registry import PEERS, REFERENCE
 
-TRADES = ("fma", "simd", "threads", "exp", "fastmath")
+TRADES = ("fma", "simd", "threads", "exp", "fastmath", "gil")
 MARKERS = "osD^v<>px*"  # one per backend, so lines that overlap stay apart  # what Backend.info() declares for every backend
 
 

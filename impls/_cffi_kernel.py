@@ -117,6 +117,7 @@ class CffiBackend(Backend):
     """A backend whose kernel is one compiled cffi extension: subclasses set `kernel = Kernel("<name>")`."""
 
     kernel: Kernel
+    gil = "released"  # cffi's API mode releases the GIL around every call into the extension
 
     def _prepare(self, job):
         return self.kernel.prepare(job)

@@ -33,6 +33,7 @@ def _buf(a):
 
 class CCtypesBackend(Backend):
     name = "c-ctypes"
+    gil = "released"  # ctypes releases the GIL around every call through a CDLL
     equivalence = "bitwise"
     description = "the c backend's compiled kernel (csrc/xor_net.c) called through ctypes with argtypes"
     simd = "none (scalar)"

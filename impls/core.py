@@ -388,6 +388,9 @@ class Backend:
     simd = "none"
     exp = "libm"
     fastmath = "no"
+    #: "held", or "released" where a kernel call runs without Python's GIL, so that other Python threads run
+    #: meanwhile (a test holds every backend that says "released" to it, on canonical XOR)
+    gil = "held"
     overheads = ""  # where the time goes besides the arithmetic, in words (the peers' dispatch and compiling)
     #: None: single-threaded. Threaded backends set 0 (every core from PARALLEL_MIN samples on) and a user may
     #: set n (at most n threads); the threads benchmark runs every backend whose max_threads is not None.
@@ -438,7 +441,7 @@ class Backend:
     def info(self) -> dict:
         """What the backend trades (the declared attributes above), then its versions and build facts."""
         return {"fma": self.fma, "simd": self.simd, "threads": self.threads(), "exp": self.exp,
-                "fastmath": self.fastmath, **({"overheads": self.overheads} if self.overheads else {}),
+                "fastmath": self.fastmath, "gil": self.gil, **({"overheads": self.overheads} if self.overheads else {}),
                 **self.build_info()}
 
     def build_info(self) -> dict:

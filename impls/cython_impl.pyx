@@ -140,6 +140,7 @@ _NO_BIAS = np.zeros(0)
 
 class CythonBackend(Backend):
     name = "cython"
+    gil = "released"  # the training loop runs in `with nogil:`
     equivalence = "bitwise"
     description = "the reference's loops in Cython (typed memoryviews, no bounds checks), -O3 -ffp-contract=off"
     simd = "none (scalar loops)"

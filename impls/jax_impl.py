@@ -55,6 +55,7 @@ class JaxBackend(Backend):
     fma = "as XLA chooses"
     simd = "XLA's CPU code generation"
     exp = "XLA's own (jax.nn.sigmoid)"
+    gil = "released"  # the compiled XLA program runs without it
     overheads = ("one dispatch of a compiled XLA program per call (plus one per recorded loss); XLA fuses each "
                  "epoch's operations; a trace and compile on the first call of each shape")
 

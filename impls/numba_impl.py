@@ -159,7 +159,7 @@ def train_epochs(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, ha
             losses[e // record_every] = sq / count if mse else sq
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)  # other Python threads run meanwhile
 def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias, want_loss=True):
     n_in, n_hidden = w1.shape
     n_out = w2.shape[1]
@@ -170,7 +170,7 @@ def train(w1, b1, w2, b2, losses, X, Y, epochs, lr, mse, record_every, has_bias,
     return loss_of(X, Y, w1, b1, w2, b2, has_bias, mse) if want_loss else np.nan
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)  # other Python threads run meanwhile
 def predict(out, X, w1, b1, w2, b2, has_bias):
     hidden = np.empty(w1.shape[1])
     row = np.empty(w2.shape[1])
@@ -218,6 +218,7 @@ _NO_BIAS = np.zeros(0)
 
 class NumbaBackend(Backend):
     name = "numba"
+    gil = "released"  # cffi's call into the @cfunc entry point; train itself is nogil=True for the fallback
     equivalence = "bitwise"
     description = "the reference's loops, whole training loop in one @njit(cache=True) function"
     compile_cache = True

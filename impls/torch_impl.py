@@ -36,6 +36,7 @@ class TorchBackend(Backend):
     fma = "inside PyTorch's kernels"
     simd = "PyTorch's vectorized CPU kernels"
     exp = "PyTorch's own (torch.sigmoid)"
+    gil = "held by its Python epoch loop (released inside each tensor operation)"
     overheads = ("framework dispatch for every operation, forward and backward (about 20 small tensor "
                  "operations and an autograd graph per epoch), and the optimizer's step; no compile")
 

@@ -21,9 +21,17 @@ def _threaded(name):
         return name in xorbench.CORE  # keep it, so the fixture fails loudly
 
 
+def _releases_gil(name):
+    try:
+        return xorbench.get_backend(name).gil.startswith("released")
+    except xorbench.BackendUnavailable:
+        return name in xorbench.CORE  # keep it, so the fixture fails loudly
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "bitwise: run only for backends that promise bit-identity")
     config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
+    config.addinivalue_line("markers", "releases_gil: run only for backends whose `gil` says \"released\"")
     config.addinivalue_line("markers", "peers: the optional peers (JAX, PyTorch): pip install -e '.[peers]'")
 
 
@@ -34,6 +42,8 @@ def pytest_generate_tests(metafunc):
             names = [n for n in names if _promises_bitwise(n)]
         if metafunc.definition.get_closest_marker("threaded"):
             names = [n for n in names if _threaded(n)]
+        if metafunc.definition.get_closest_marker("releases_gil"):
+            names = [n for n in names if _releases_gil(n)]
         metafunc.parametrize("backend", backend_params(metafunc.config, names), indirect=True)
 
 

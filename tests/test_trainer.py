@@ -157,3 +157,32 @@ def test_xorbench_train_exits_130_on_ctrl_c(tmp_path):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 130 and "interrupted" in err, (out, err)
+
+
+@pytest.mark.releases_gil
+def test_backends_that_say_they_release_the_gil_do(backend):
+    """A backend whose `gil` says "released" lets another Python thread run in the middle of a long kernel call
+    (canonical XOR, one thread): the main thread keeps counting while a second thread is inside the kernel."""
+    tr = backend.trainer(P, X, Y, lr=1.0)
+    tr.kernel(1000, 0, np.empty(0))  # compiled, cached, warm
+    t0 = time.perf_counter()
+    tr.kernel(1000, 0, np.empty(0))
+    epochs = max(1000, int(1000 / (time.perf_counter() - t0) * 0.3))  # about 0.3 s
+    started, window, ticks = threading.Event(), [], []
+
+    def call():
+        started.set()
+        window.append(time.perf_counter())
+        tr.kernel(epochs, 0, np.empty(0))
+        window.append(time.perf_counter())
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    started.wait()
+    while worker.is_alive():
+        ticks.append(time.perf_counter())
+        sum(range(200))
+    worker.join()
+    a, b = window
+    middle = [t for t in ticks if a + 0.25 * (b - a) <= t <= a + 0.75 * (b - a)]
+    assert middle, f"the main thread never ran during the middle half of a {b - a:.2f} s kernel call"
