@@ -11,8 +11,17 @@ from xorbench.bench.profiles import TIMINGS
 from xorbench.bench.results import NOISE_CV, PAIR_FIELDS, TOLD_APART, Run, paired_ratio, speedup, write_atomic
 from xorbench.impls.registry import PEERS, REFERENCE
 
-TRADES = ("fma", "simd", "threads", "exp", "fastmath", "gil")
-MARKERS = "osD^v<>px*"  # one per backend, so lines that overlap stay apart  # what Backend.info() declares for every backend
+TRADES = ("fma", "simd", "threads", "exp", "fastmath", "gil")  # what Backend.info() declares for every backend
+# matplotlib's ten default colours and three dark ones: every core, fast and peer backend gets a colour of its own
+COLOURS = tuple(f"C{i}" for i in range(10)) + ("#393b79", "#637939", "#843c39")
+MARKERS = "osD^v<>ph*P"  # 11 markers against 13 colours: 143 backends before both repeat (no "x": a black x marks a
+#   noisy point)
+
+
+def line_style(i: int) -> dict:
+    """The colour and marker of the i-th backend of a run, the same in every plot, so lines that overlap stay
+    apart and no two backends look alike."""
+    return {"color": COLOURS[i % len(COLOURS)], "marker": MARKERS[i % len(MARKERS)]}
 
 
 def rate(x: float) -> str:
@@ -561,9 +570,9 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
     gran = {p.backend: p for p in run.by_kind("granularity")}
     if gran:
         fig, ax = plt.subplots(figsize=(7.6, 4))
-        for i, b in enumerate(b for b in run.backends if b in gran):
+        for b in (b for b in run.backends if b in gran):
             curve = gran[b].extra["curve"]
-            ax.plot([k for k, _ in curve], [r for _, r in curve], marker=MARKERS[i % len(MARKERS)], label=b)
+            ax.plot([k for k, _ in curve], [r for _, r in curve], label=b, **line_style(run.backends.index(b)))
         ax.set_xscale("log", base=4)
         ax.set_yscale("log")
         ax.set_xlabel("K, epochs per call (trainer.step(K))")
@@ -584,8 +593,8 @@ def plots(run: Run, folder: str, stem: str) -> list[tuple[str, str]]:
             continue
         fig, ax = plt.subplots(figsize=(7.6, 4))
         any_noisy = False
-        for i, (b, s) in enumerate(series.items()):
-            ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], marker=MARKERS[i % len(MARKERS)], label=b)
+        for b, s in series.items():
+            ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], label=b, **line_style(run.backends.index(b)))
             noisy = [(x, p.samples_per_s) for x, p in s if p.noise()]
             if noisy:
                 ax.scatter(*zip(*noisy), s=90, marker="x", color="black", zorder=3,
@@ -695,10 +704,9 @@ def comparison_plots(runs: list[Run], folder: str) -> list[tuple[str, str]]:
         colours = {}
         for i, run in enumerate(runs):
             for b, s in sweep_series(run, kind, fixed).items():
-                colour = colours.setdefault(b, f"C{len(colours) % 10}")
+                colours.setdefault(b, len(colours))
                 ax.plot([x for x, _ in s], [p.samples_per_s for _, p in s], linestyle=styles[i % len(styles)],
-                        color=colour, marker=MARKERS[list(colours).index(b) % len(MARKERS)], markersize=4,
-                        label=f"{b} ({chr(65 + i)})")
+                        markersize=4, label=f"{b} ({chr(65 + i)})", **line_style(colours[b]))
         if not colours:
             plt.close(fig)
             continue

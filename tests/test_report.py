@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import xorbench
 from xorbench.bench import report, results
 from xorbench.bench.cli import main
 from xorbench.bench.compare import mann_whitney_p
@@ -524,3 +525,12 @@ def test_a_difference_below_zero_is_shown_as_noise():
     boundary = report.boundary_table(run).md()
     assert row(boundary, "c")[3:5] == ["1.00", "≈0 (-0.20)"]
     assert "a difference below zero (≈0) is smaller than the timings' noise" in boundary
+
+
+def test_every_backend_gets_its_own_line_style():
+    """The first 13 backends of a run (every built-in one) each get a colour of their own, no two of 143 share both
+    colour and marker, and no marker is the black x that marks a noisy point (python and torch once both drew
+    blue circles)."""
+    styles = [tuple(report.line_style(i).values()) for i in range(143)]
+    assert len({colour for colour, _ in styles[:13]}) == 13 and len(set(styles)) == 143
+    assert "x" not in report.MARKERS and len(xorbench.names()) <= 13
