@@ -1,4 +1,4 @@
-"""What each benchmark profile measures: `quick` (the default, about a minute) and `full` (every sweep)."""
+"""What each benchmark profile measures: `quick` (the default, about two minutes) and `full` (every sweep)."""
 import os
 
 PROFILES = {
