@@ -125,6 +125,7 @@ class NumpyBackend(Backend):
         return loss_of(B, X, Y, w1, b1, w2, b2, mse) if job.want_loss else math.nan
 
     checks_signals = True
+    gil = "held by its Python epoch loop (released inside some of NumPy's array operations)"
     fma = "inside BLAS"
     simd = "NumPy's ufunc loops and BLAS"
     exp = "NumPy's SIMD exp"
