@@ -49,10 +49,10 @@ UNITS_WIDE = 64  # hidden units from which train_units beats the blocks at any b
 CHUNK = 8192  # most 2-4-1 samples per chunk, the unit of work for threads and of the fixed-order sum: each chunk
 #   costs about 2 us more in prange's outlined loop than in the serial one, so with 2048 two threads gave only 1.6x
 #   at N=65536 (chunk_241_size gives smaller batches two chunks)
-#: The one-thread entry points run without Python's GIL (nogil=True), as the C kernels do: other Python threads run
-#: meanwhile. The prange ones (train_threaded, train_241_threaded) keep it: with Numba's workqueue threading layer,
-#: two Python threads calling parallel code at once abort the process, and holding the GIL keeps them apart.
-NOGIL = ("train_serial", "train_units", "train_241", "predict")
+# The GIL: the one-thread entry points (train_serial, train_units, train_241, predict) run without it (nogil=True), as
+#   the C kernels do, so other Python threads run meanwhile. The prange ones (train_threaded, train_241_threaded) keep
+#   it: with Numba's workqueue threading layer, two Python threads calling parallel code at once abort the process,
+#   and holding the GIL keeps them apart.
 FLAGS = {"reassoc", "contract", "nsz", "arcp", "afn"}  # fast, but inf and NaN keep their meaning
 EXP_FLAGS = {"contract", "nsz", "afn"}  # no reassociation: it would merge the two-part ln 2 back into one
 
@@ -358,7 +358,7 @@ def train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_eve
     return total / count if mse else total
 
 
-@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see NOGIL
+@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see "The GIL" at the top
 def train_serial(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss):
     return train_body(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss,
                       False)
@@ -451,7 +451,7 @@ def epoch_units(dw1, db1, dw2t, db2, z, hidden, d_hidden, X, Y, mask, w1, b1, w2
     return sq
 
 
-@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see NOGIL
+@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see "The GIL" at the top
 def train_units(w1, b1, w2, b2, losses, X, Y, mask, epochs, lr, mse, record_every, has_bias, want_loss):
     """A small batch or a wide layer on one thread (units_innermost): samples two at a time, vectorized across the
     hidden units (layer() over four samples would run scalar: LLVM unrolls a loop of four fully, and Numba has
@@ -725,7 +725,7 @@ def body_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every
     return loss
 
 
-@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see NOGIL
+@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see "The GIL" at the top
 def train_241(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, record_every, has_bias, want_loss):
     """2-4-1 on one thread. Four samples get a loop of exactly four, which LLVM vectorizes four wide whatever
     the CPU (with an unknown count, 512-bit code on Zen 4 leaves four samples to the scalar remainder)."""
@@ -744,7 +744,7 @@ def train_241_threaded(w1, b1, w2, b2, losses, Xt, Yt, mask, epochs, lr, mse, re
                     Xt.shape[1], True)
 
 
-@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see NOGIL
+@njit(fastmath=FLAGS, error_model="numpy", cache=True, nogil=True)  # see "The GIL" at the top
 def predict(out_t, Xt, w1, b1, w2, b2, has_bias):
     """out_t (n_out, N) from Xt (n_in, N): the same two layers as training, over every sample at once."""
     hidden = np.empty((w1.shape[1], Xt.shape[1]))
@@ -796,7 +796,7 @@ class NumbaFastBackend(Backend):
     simd = "LLVM loop-vectorized across samples (host ISA)"
     exp = "own vectorizable (Cody-Waite + degree-11 polynomial)"
     fastmath = ", ".join(sorted(FLAGS))
-    gil = f"released (held by its threaded calls, N >= {PARALLEL_MIN}: see NOGIL in the module)"
+    gil = f"released (held by its threaded calls, N >= {PARALLEL_MIN}: see \"The GIL\" in the module)"
     max_threads = 0
 
     def _prepare(self, job):
