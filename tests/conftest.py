@@ -7,43 +7,33 @@ from xorbench.bench.fixtures import backend, backend_params  # noqa: F401  (the 
 from xorbench.impls.tolerances import params_rel_err, rel_err
 
 
-def _promises_bitwise(name):
+#: markers that narrow `backend` to the backends declaring something: marker -> (what it means, the test of it)
+NARROWING = {
+    "bitwise": ("backends that promise bit-identity", lambda b: b.equivalence == "bitwise"),
+    "threaded": ("backends with a max_threads knob", lambda b: b.threaded),
+    "releases_gil": ("backends whose `gil` says \"released\"", lambda b: b.gil.startswith("released")),
+}
+
+
+def _declares(name, test):
     try:
-        return xorbench.get_backend(name).equivalence == "bitwise"
-    except xorbench.BackendUnavailable:
-        return name in xorbench.CORE  # keep it, so the fixture fails loudly
-
-
-def _threaded(name):
-    try:
-        return xorbench.get_backend(name).threaded
-    except xorbench.BackendUnavailable:
-        return name in xorbench.CORE  # keep it, so the fixture fails loudly
-
-
-def _releases_gil(name):
-    try:
-        return xorbench.get_backend(name).gil.startswith("released")
+        return test(xorbench.get_backend(name))
     except xorbench.BackendUnavailable:
         return name in xorbench.CORE  # keep it, so the fixture fails loudly
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "bitwise: run only for backends that promise bit-identity")
-    config.addinivalue_line("markers", "threaded: run only for backends with a max_threads knob")
-    config.addinivalue_line("markers", "releases_gil: run only for backends whose `gil` says \"released\"")
+    for marker, (which, _) in NARROWING.items():
+        config.addinivalue_line("markers", f"{marker}: run only for {which}")
     config.addinivalue_line("markers", "peers: the optional peers (JAX, PyTorch): pip install -e '.[peers]'")
 
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         names = xorbench.names()
-        if metafunc.definition.get_closest_marker("bitwise"):
-            names = [n for n in names if _promises_bitwise(n)]
-        if metafunc.definition.get_closest_marker("threaded"):
-            names = [n for n in names if _threaded(n)]
-        if metafunc.definition.get_closest_marker("releases_gil"):
-            names = [n for n in names if _releases_gil(n)]
+        for marker, (_, test) in NARROWING.items():
+            if metafunc.definition.get_closest_marker(marker):
+                names = [n for n in names if _declares(n, test)]
         metafunc.parametrize("backend", backend_params(metafunc.config, names), indirect=True)
 
 
