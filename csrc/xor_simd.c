@@ -69,49 +69,97 @@ ALWAYS_INLINE vd vsigmoid_normal(vd z, vi *sub) {
     return splat(1.0) / (splat(1.0) + vexp_normal(-z));
 }
 
+/* GROUP_ANY vectors of samples of any shape side by side, from s on, into the sums acc (gradients) and *sq
+ * (squared error), in the order one vector after another would add them: each sum still adds its samples in
+ * sample order, so the bits do not depend on the group. One vector's work is a chain two sigmoids deep that the
+ * out-of-order window cannot overlap with the next vector's; side by side, each layer has `group` independent
+ * exps in flight. With vsigmoid_normal (exact = 0), ORing into *sub the lanes where |z| may be too large for it,
+ * or with vsigmoid (exact = 1).
+ * acc: dw1 (n_in * n_hidden), db1 (n_hidden), dw2 (n_hidden * n_out), db2 (n_out) vectors;
+ * h: n_hidden * group vectors, unit j of vector u at h[j * group + u]; d_out, diff: n_out * group vectors each */
+#define GROUP_ANY 4
+ALWAYS_INLINE void vectors_any(vd *restrict acc, vd *restrict h, vd *restrict d_out, vd *restrict diff, vd *sq,
+                               vi *sub, const int exact, const int group, const double *Xt, const double *Yt,
+                               const double *mask, const double *w1, const double *b1, const double *w2,
+                               const double *b2, int64_t s, int64_t n_pad, int64_t n_in, int64_t n_hidden,
+                               int64_t n_out, int want_grad) {
+    vd *dw1 = acc, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
+    vd z[GROUP_ANY], d_z1[GROUP_ANY];
+#define X_AT(i, u) (*(const vd *)(Xt + (i) * n_pad + s + (u) * LANES))
+    for (int64_t j = 0; j < n_hidden; j++) {
+        for (int u = 0; u < group; u++) z[u] = b1 ? splat(b1[j]) : splat(0.0);
+        for (int64_t i = 0; i < n_in; i++) {
+            vd w = splat(w1[i * n_hidden + j]);
+            for (int u = 0; u < group; u++) z[u] += X_AT(i, u) * w;
+        }
+        for (int u = 0; u < group; u++) h[j * group + u] = exact ? vsigmoid(z[u]) : vsigmoid_normal(z[u], sub);
+    }
+    for (int64_t k = 0; k < n_out; k++) {
+        for (int u = 0; u < group; u++) z[u] = b2 ? splat(b2[k]) : splat(0.0);
+        for (int64_t j = 0; j < n_hidden; j++) {
+            vd w = splat(w2[j * n_out + k]);
+            for (int u = 0; u < group; u++) z[u] += h[j * group + u] * w;
+        }
+        for (int u = 0; u < group; u++) {
+            int64_t su = s + u * LANES;
+            vd out = exact ? vsigmoid(z[u]) : vsigmoid_normal(z[u], sub);
+            vd dk = (out - *(const vd *)(Yt + k * n_pad + su)) * *(const vd *)(mask + su);
+            diff[k * group + u] = dk;
+            d_out[k * group + u] = dk * (out * (splat(1.0) - out)); /* times scale: with the learning rate, in step() */
+        }
+    }
+    for (int u = 0; u < group; u++) /* sample by sample, an output after another */
+        for (int64_t k = 0; k < n_out; k++) *sq += diff[k * group + u] * diff[k * group + u];
+    if (!want_grad) return;
+    for (int64_t k = 0; k < n_out; k++)
+        for (int u = 0; u < group; u++) db2[k] += d_out[k * group + u];
+    for (int64_t j = 0; j < n_hidden; j++) {
+        for (int u = 0; u < group; u++) d_z1[u] = splat(0.0); /* d_hidden, until it is multiplied below */
+        for (int64_t k = 0; k < n_out; k++) {
+            vd a = dw2[j * n_out + k], w = splat(w2[j * n_out + k]);
+            for (int u = 0; u < group; u++) {
+                a += h[j * group + u] * d_out[k * group + u];
+                d_z1[u] += d_out[k * group + u] * w;
+            }
+            dw2[j * n_out + k] = a;
+        }
+        for (int u = 0; u < group; u++) d_z1[u] = d_z1[u] * (h[j * group + u] * (splat(1.0) - h[j * group + u]));
+        for (int64_t i = 0; i < n_in; i++) {
+            vd a = dw1[i * n_hidden + j];
+            for (int u = 0; u < group; u++) a += X_AT(i, u) * d_z1[u];
+            dw1[i * n_hidden + j] = a;
+        }
+        for (int u = 0; u < group; u++) db1[j] += d_z1[u];
+    }
+#undef X_AT
+}
+
 /* One block of samples [b0, b0 + b_len): accumulate its gradients (if want_grad) into acc, which the caller
  * zeroed, and return its squared error. It runs with vsigmoid_normal and is redone with vsigmoid in the rare
- * block where some |z| > 707.
- * acc: dw1 (n_in * n_hidden), db1 (n_hidden), dw2 (n_hidden * n_out), db2 (n_out) vectors; h: n_hidden vectors */
-ALWAYS_INLINE double block(vd *acc, vd *h, vd *d_out, const double *Xt, const double *Yt, const double *mask,
+ * block where some |z| > 707. work: the scratch of vectors_any, GROUP_ANY * (n_hidden + 2 * n_out) vectors */
+ALWAYS_INLINE double block(vd *acc, vd *work, const double *Xt, const double *Yt, const double *mask,
                            const double *w1, const double *b1, const double *w2, const double *b2,
                            int64_t b0, int64_t b_len, int64_t n_pad, int64_t n_in, int64_t n_hidden,
                            int64_t n_out, int want_grad) {
     int64_t n_acc = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out;
-    vd *dw1 = acc, *db1 = dw1 + n_in * n_hidden, *dw2 = db1 + n_hidden, *db2 = dw2 + n_hidden * n_out;
+    vd *h = work, *d_out = h + GROUP_ANY * n_hidden, *diff = d_out + GROUP_ANY * n_out;
     vd sq;
     vi sub = {0, 0, 0, 0};
     for (int exact = 0; exact < 2; exact++) {
         sq = splat(0.0);
         if (exact && want_grad) memset(acc, 0, (size_t)n_acc * sizeof(vd));
-        for (int64_t s = b0; s < b0 + b_len; s += LANES) {
-            for (int64_t j = 0; j < n_hidden; j++) {
-                vd z = b1 ? splat(b1[j]) : splat(0.0);
-                for (int64_t i = 0; i < n_in; i++) z += *(const vd *)(Xt + i * n_pad + s) * splat(w1[i * n_hidden + j]);
-                h[j] = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
-            }
-            vd m = *(const vd *)(mask + s);
-            for (int64_t k = 0; k < n_out; k++) {
-                vd z = b2 ? splat(b2[k]) : splat(0.0);
-                for (int64_t j = 0; j < n_hidden; j++) z += h[j] * splat(w2[j * n_out + k]);
-                vd out = exact ? vsigmoid(z) : vsigmoid_normal(z, &sub);
-                vd diff = (out - *(const vd *)(Yt + k * n_pad + s)) * m;
-                sq += diff * diff;
-                d_out[k] = diff * (out * (splat(1.0) - out)); /* times scale: with the learning rate, in step() */
-            }
-            if (!want_grad) continue;
-            for (int64_t k = 0; k < n_out; k++) db2[k] += d_out[k];
-            for (int64_t j = 0; j < n_hidden; j++) {
-                vd d_hidden = splat(0.0);
-                for (int64_t k = 0; k < n_out; k++) {
-                    dw2[j * n_out + k] += h[j] * d_out[k];
-                    d_hidden += d_out[k] * splat(w2[j * n_out + k]);
-                }
-                vd d_z1 = d_hidden * (h[j] * (splat(1.0) - h[j]));
-                for (int64_t i = 0; i < n_in; i++) dw1[i * n_hidden + j] += *(const vd *)(Xt + i * n_pad + s) * d_z1;
-                db1[j] += d_z1;
-            }
+        int64_t s = b0, end = b0 + b_len;
+#define VECTORS(ex, group)                                                                                         \
+    vectors_any(acc, h, d_out, diff, &sq, &sub, ex, group, Xt, Yt, mask, w1, b1, w2, b2, s, n_pad, n_in, n_hidden, \
+                n_out, want_grad)
+        if (!exact) { /* exact is a constant in each copy of the loops */
+            for (; s + GROUP_ANY * LANES <= end; s += GROUP_ANY * LANES) VECTORS(0, GROUP_ANY);
+            for (; s < end; s += LANES) VECTORS(0, 1);
+        } else {
+            for (; s + GROUP_ANY * LANES <= end; s += GROUP_ANY * LANES) VECTORS(1, GROUP_ANY);
+            for (; s < end; s += LANES) VECTORS(1, 1);
         }
+#undef VECTORS
         if (__builtin_expect(!any_lane(sub), 1)) break;
     }
     return hsum(sq);
@@ -127,7 +175,7 @@ struct job {
     double *losses, *final_loss;
     const double *Xt, *Yt, *mask; /* (n_in, n_pad), (n_out, n_pad), (n_pad): transposed, padded samples */
     vd *acc;                      /* n_blocks * n_acc vectors */
-    vd *work;   /* per thread: n_hidden + n_out vectors, work_stride apart (no two threads share a cache line) */
+    vd *work;   /* per thread: block()'s scratch, work_stride vectors apart (no two threads share a cache line) */
     double *sq; /* n_blocks */
     int64_t n_pad, n_blocks, block_len, n_in, n_hidden, n_out, n_acc, work_stride;
     int64_t n_vec, n_full; /* the samples in whole vectors, padded lanes included, and in vectors without any */
@@ -315,8 +363,7 @@ TARGETS static double block_241(job_t *J, int64_t c, int t, int want_grad) {
 }
 
 ALWAYS_INLINE double block_of(job_t *J, int64_t c, int t, int want_grad) {
-    vd *h = J->work + (int64_t)t * J->work_stride;
-    return block(J->acc + c * J->n_acc, h, h + J->n_hidden, J->Xt, J->Yt, J->mask, J->w1, J->b1, J->w2, J->b2,
+    return block(J->acc + c * J->n_acc, J->work + (int64_t)t * J->work_stride, J->Xt, J->Yt, J->mask, J->w1, J->b1, J->w2, J->b2,
                  c * J->block_len, block_end(J, c) - c * J->block_len, J->n_pad, J->n_in, J->n_hidden, J->n_out,
                  want_grad);
 }
@@ -473,12 +520,12 @@ static int train(double *w1, int64_t w1_len, double *b1, int64_t b1_len, double 
     /* every byte count below is checked against overflow before it is computed */
     int64_t n_data = layout_len(J.n_pad, n_in, n_out);
     if (n_data < 0 || !xor_mul_within(J.n_blocks, J.n_acc, XOR_MAX_DOUBLES / LANES) ||
-        !xor_mul_within(J.threads, n_hidden + n_out + 8, XOR_MAX_DOUBLES / LANES))
+        !xor_mul_within(J.threads, GROUP_ANY * (n_hidden + 2 * n_out) + 8, XOR_MAX_DOUBLES / LANES))
         return XOR_ERR_NOMEM;
     if (layout && n_layout != n_data) return XOR_ERR_SIZE;
     size_t data = layout ? 0 : (size_t)n_data * sizeof(double); /* a multiple of 32 bytes: n_pad is */
     size_t acc = (size_t)(J.n_blocks * J.n_acc) * sizeof(vd);
-    J.work_stride = (n_hidden + n_out + 3) / 4 * 4 + 4; /* whole 128-byte lines, plus one line of padding */
+    J.work_stride = (GROUP_ANY * (n_hidden + 2 * n_out) + 3) / 4 * 4 + 4; /* whole 128-byte lines, plus one more */
     size_t work = (size_t)(J.threads * J.work_stride) * sizeof(vd);
     size_t sqs = (size_t)J.n_blocks * sizeof(double);
     char *mem = NULL;
